@@ -1,0 +1,1 @@
+export const MODEL_VERSION = "0.0.0";
