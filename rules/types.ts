@@ -1,0 +1,70 @@
+// The rule contract (DESIGN.md §6), in the style of an ESLint rule module: metadata plus a small
+// check that reports through its context. Rules ask c/ for structure and model/ for contracts.
+import type { FunctionInfo, ParsedFile, SyntaxNode } from '../c/types.js';
+import type { SimRequest } from '../model/witness.js';
+
+export type Severity = 'error' | 'warning' | 'note';
+
+export interface RuleMeta<MessageId extends string> {
+  /** Stable id: appears in output, config and suppression comments ("iova/size-zero-guard"). */
+  id: string;
+  /** Default severity (DESIGN.md §6 policy); a report may override it per case. */
+  severity: Severity;
+  /** Coccinelle-style confidence of the check itself. */
+  confidence: 'high' | 'moderate' | 'low';
+  /** One line: what it finds. */
+  description: string;
+  /** Repository-relative path of the rule's doc ("rules/size-zero-guard.md"). */
+  docs: string;
+  /** Which side of the API the rule reads. */
+  appliesTo: 'implementation' | 'caller' | 'both';
+  fixable: boolean;
+  /** Message templates; `{{name}}` is replaced from the report's data. */
+  messages: Record<MessageId, string>;
+}
+
+/** A replacement of the text of `node` (or of an explicit 1-based range) by `text`. */
+export interface RuleFixDescriptor {
+  node?: SyntaxNode;
+  range?: { startLine: number; startColumn: number; endLine: number; endColumn: number };
+  text: string;
+}
+
+export interface ReportDescriptor<MessageId extends string> {
+  node: SyntaxNode;
+  messageId: MessageId;
+  data?: Record<string, string | number>;
+  severity?: Severity;
+  fix?: RuleFixDescriptor;
+  /** The run that would confirm the defect (served by sim/ through review/). */
+  sim?: SimRequest;
+}
+
+export interface ChangeFunction {
+  file: ParsedFile;
+  fn: FunctionInfo;
+}
+
+export interface RuleContext<MessageId extends string> {
+  file: ParsedFile;
+  /** Repository-relative path of the file ("drivers/iommu/dma-iommu.c"). */
+  path: string;
+  /** Every function of the files under review, by name (helpers defined in the same change). */
+  functions: ReadonlyMap<string, ChangeFunction>;
+  /** Rule options from the config file (rules.<id>.options), already validated by the rule. */
+  options: Record<string, unknown>;
+  report(descriptor: ReportDescriptor<MessageId>): void;
+}
+
+export interface Rule<MessageId extends string = string> {
+  meta: RuleMeta<MessageId>;
+  /** Called once per function definition. */
+  check?(fn: FunctionInfo, context: RuleContext<MessageId>): void;
+  /** Called once per file, for file-level facts (includes, struct definitions, macros). */
+  checkFile?(context: RuleContext<MessageId>): void;
+}
+
+/** Typed factory: a wrong messageId in `context.report` is a compile error. */
+export function createRule<MessageId extends string>(rule: Rule<MessageId>): Rule<MessageId> {
+  return rule;
+}
