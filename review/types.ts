@@ -67,8 +67,20 @@ export interface NotChecked {
   reason: string;
 }
 
+/** A rule as the report describes it (SARIF tool.driver.rules, Markdown help links). */
+export interface RuleDescriptor {
+  id: string;
+  severity: Severity;
+  description: string;
+  docs: string;
+  fixable: boolean;
+  confidence: string;
+}
+
 export interface Report {
   tool: { name: 'iovalint'; version: string; modelVersion: string };
+  /** The rules that ran, with their effective severity. */
+  rules: RuleDescriptor[];
   source: string;
   findings: Finding[];
   /** Findings the simulator refuted; shown only on request (--show-refuted). */

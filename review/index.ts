@@ -1,0 +1,425 @@
+// The engine both front doors call: review(changeSet, options) → Report.
+// Parse post-images, run the selected rules on the functions the change touches, keep what the
+// change introduces, fingerprint, apply suppressions, and confirm each finding with the simulator.
+import picomatch from 'picomatch';
+import type { ChangeSet, ChangedFile } from '../patch/types.js';
+import type { FunctionInfo, ParsedFile, SyntaxNode } from '../c/types.js';
+import type { ChangeFunction, ReportDescriptor, Rule } from '../rules/types.js';
+import { MODEL_VERSION } from '../model/version.js';
+import { defaultConfig, type IovalintConfig } from './config.js';
+import { FingerprintAllocator } from './fingerprint.js';
+import { parseForReview } from './parse.js';
+import { describeRules, selectRules, type ActiveRule, type RuleSelection } from './registry.js';
+import type { SimulatorPort } from './simulator-port.js';
+import { findSuppressions, matchSuppression, type Suppression } from './suppressions.js';
+import type { AnalysedFunction, FileEntry, Finding, Fix, NotChecked, Report } from './types.js';
+import { TOOL_VERSION } from './version.js';
+
+export interface ReviewOptions extends RuleSelection {
+  config?: IovalintConfig;
+  /** The rule set (default: the registry of rules/index.ts). */
+  rules?: readonly Rule[];
+  /** The simulator; false to skip confirmation (findings stay unconfirmed, said so). */
+  simulator?: SimulatorPort | false;
+}
+
+interface RawFinding {
+  finding: Finding;
+  node: SyntaxNode;
+  request?: ReportDescriptor<string>['sim'];
+  parsed: ParsedFile;
+  fn: FunctionInfo | undefined;
+}
+
+export async function review(changeSet: ChangeSet, options: ReviewOptions = {}): Promise<Report> {
+  return reviewSync(changeSet, options);
+}
+
+export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): Report {
+  const started = performance.now();
+  const config = options.config ?? defaultConfig();
+  const active = selectRules(options.rules ?? defaultRules(), config, options);
+  const files: FileEntry[] = [];
+  const functions: AnalysedFunction[] = [];
+  const notChecked: NotChecked[] = [];
+  const included = pathFilter(config);
+
+  // 1. Parse every reviewable post-image.
+  const parsed: Array<{ change: ChangedFile; post: ParsedFile }> = [];
+  let parseMs = 0;
+  for (const change of changeSet.files) {
+    const entry: FileEntry = {
+      path: change.path,
+      ...(change.oldPath ? { oldPath: change.oldPath } : {}),
+      status: change.status,
+      analysed: false,
+    };
+    files.push(entry);
+    const skip = skipReason(change, included);
+    if (skip) {
+      entry.reason = skip;
+      continue;
+    }
+    const t0 = performance.now();
+    const result = parseForReview(change.path, change.postImage!, change.partial ? change.knownLines : undefined);
+    parseMs += performance.now() - t0;
+    if (!result.ok) {
+      entry.reason = result.reason;
+      notChecked.push({ file: change.path, reason: result.reason });
+      continue;
+    }
+    entry.analysed = true;
+    parsed.push({ change, post: result.file });
+  }
+
+  const allFunctions = functionMap(parsed.map((p) => p.post));
+
+  // 2. Run the rules on the touched functions.
+  const rulesStart = performance.now();
+  const raw: RawFinding[] = [];
+  for (const { change, post } of parsed) {
+    const touched = changeSet.wholeFiles ? post.functions : touchedFunctions(post.functions, change);
+    for (const fn of touched) {
+      const unsound = fn.hasError ? fn.notCheckedReason ?? 'parse error' : fn.partial ? 'partial: rebuilt from hunks' : undefined;
+      const skipped = unsound ? active.filter((a) => a.rule.meta.needsWholeFunction !== false) : [];
+      functions.push({
+        file: change.path,
+        name: fn.name,
+        startLine: fn.lines.start,
+        endLine: fn.lines.end,
+        partial: fn.partial,
+        checked: !unsound,
+        ...(unsound ? { reason: `${unsound}; rules not run: ${skipped.map((a) => a.rule.meta.id).join(', ') || 'none'}` } : {}),
+      });
+      if (unsound && skipped.length > 0) {
+        notChecked.push({ file: change.path, function: fn.name, line: fn.lines.start, reason: unsound });
+      }
+      const runnable = unsound ? active.filter((a) => a.rule.meta.needsWholeFunction === false) : active;
+      raw.push(...runFunctionRules(runnable, post, fn, change.path, allFunctions));
+    }
+    raw.push(...runFileRules(active, post, change.path, allFunctions));
+  }
+
+  // 3. Keep what the change introduces.
+  let kept = changeSet.wholeFiles ? raw : keepIntroduced(raw, parsed, active, allFunctions);
+  assignFingerprints(kept);
+
+  // 4. Suppressions (in code, then config ignores).
+  const suppressionsByFile = new Map<string, Suppression[]>();
+  for (const { change, post } of parsed) suppressionsByFile.set(change.path, findSuppressions(post.text));
+  kept = kept.filter(({ finding }) => {
+    if (matchSuppression(suppressionsByFile.get(finding.file) ?? [], finding.ruleId, finding.line)) return false;
+    return !config.ignore.some(
+      (ig) =>
+        ig.rule === finding.ruleId &&
+        picomatch.isMatch(finding.file, ig.path, { dot: true }) &&
+        (!ig.fingerprint || ig.fingerprint === finding.fingerprint),
+    );
+  });
+  const rulesMs = performance.now() - rulesStart;
+
+  // 5. Confirm with the simulator.
+  const simStart = performance.now();
+  const simulator = options.simulator === undefined ? defaultSimulator() : options.simulator;
+  const confirmed = confirmFindings(kept, simulator, allFunctions, config);
+  const simMs = performance.now() - simStart;
+
+  const unusedSuppressions: NotChecked[] = [];
+  for (const [file, list] of suppressionsByFile) {
+    for (const s of list.filter((x) => !x.used)) {
+      unusedSuppressions.push({ file, line: s.line, reason: `unused suppression for ${s.rules.join(', ')}` });
+    }
+  }
+
+  const order = (a: Finding, b: Finding): number =>
+    a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId);
+  return {
+    tool: { name: 'iovalint', version: TOOL_VERSION, modelVersion: MODEL_VERSION },
+    rules: describeRules(active),
+    source: changeSet.source,
+    findings: confirmed.filter((f) => f.confirmation !== 'refuted').sort(order),
+    refuted: confirmed.filter((f) => f.confirmation === 'refuted').sort(order),
+    unusedSuppressions,
+    files,
+    functions,
+    notChecked,
+    timings: {
+      parseMs: round(parseMs),
+      rulesMs: round(rulesMs),
+      simMs: round(simMs),
+      totalMs: round(performance.now() - started),
+    },
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+// ---- rules registry and simulator, loaded lazily so tests can run the engine without them ----
+
+let registryRules: readonly Rule[] | undefined;
+let registrySimulator: SimulatorPort | false | undefined;
+
+/** Installs the default rule set and simulator (done by review/defaults.ts at import). */
+export function installDefaults(rules: readonly Rule[], simulator: SimulatorPort | false): void {
+  registryRules = rules;
+  registrySimulator = simulator;
+}
+
+function defaultRules(): readonly Rule[] {
+  return registryRules ?? [];
+}
+
+function defaultSimulator(): SimulatorPort | false {
+  return registrySimulator ?? false;
+}
+
+// ---- helpers ----
+
+function pathFilter(config: IovalintConfig): (path: string) => boolean {
+  const include = config.include.length ? picomatch(config.include, { dot: true }) : () => true;
+  const exclude = config.exclude.length ? picomatch(config.exclude, { dot: true }) : () => false;
+  return (path) => include(path) && !exclude(path);
+}
+
+function skipReason(change: ChangedFile, included: (path: string) => boolean): string | undefined {
+  if (change.binary) return 'binary';
+  if (!change.isC) return 'not C';
+  if (change.status === 'deleted') return 'deleted';
+  if (!included(change.path)) return 'excluded by config';
+  if (change.postImage === undefined) return 'no post-image';
+  return undefined;
+}
+
+function functionMap(files: ParsedFile[]): Map<string, ChangeFunction> {
+  const map = new Map<string, ChangeFunction>();
+  for (const file of files) {
+    for (const fn of file.functions) if (!map.has(fn.name)) map.set(fn.name, { file, fn });
+  }
+  return map;
+}
+
+/** Functions holding a changed line, or a line next to a deletion. */
+export function touchedFunctions(fns: readonly FunctionInfo[], change: ChangedFile): FunctionInfo[] {
+  return fns.filter((fn) => {
+    for (let line = fn.lines.start; line <= fn.lines.end; line++) {
+      if (change.changedLines.has(line)) return true;
+      if (change.deletionPoints.has(line) && line < fn.lines.end) return true;
+    }
+    return false;
+  });
+}
+
+function fill(template: string, data: Record<string, string | number> | undefined): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => (data && key in data ? String(data[key]) : `{{${key}}}`));
+}
+
+/** Column (1-based, in code points) of a tree-sitter byte column on a line. */
+function codePointColumn(text: string, row: number, byteColumn: number, lineStarts: number[]): number {
+  const start = lineStarts[row] ?? 0;
+  const line = text.slice(start, text.indexOf('\n', start) === -1 ? undefined : text.indexOf('\n', start));
+  if (/^[\x00-\x7f]*$/.test(line)) return byteColumn + 1;
+  const prefix = Buffer.from(line, 'utf8').subarray(0, byteColumn).toString('utf8');
+  return [...prefix].length + 1;
+}
+
+const lineStartCache = new WeakMap<ParsedFile, number[]>();
+function lineStarts(file: ParsedFile): number[] {
+  let starts = lineStartCache.get(file);
+  if (!starts) {
+    starts = [0];
+    for (let i = 0; i < file.text.length; i++) if (file.text.charCodeAt(i) === 10) starts.push(i + 1);
+    lineStartCache.set(file, starts);
+  }
+  return starts;
+}
+
+function makeContext(
+  active: ActiveRule,
+  file: ParsedFile,
+  path: string,
+  functions: ReadonlyMap<string, ChangeFunction>,
+  fn: FunctionInfo | undefined,
+  out: RawFinding[],
+) {
+  return {
+    file,
+    path,
+    functions,
+    options: active.options,
+    report: (d: ReportDescriptor<string>) => {
+      const template = (active.rule.meta.messages as Record<string, string>)[d.messageId] ?? d.messageId;
+      const starts = lineStarts(file);
+      const sp = d.node.startPosition;
+      const ep = d.node.endPosition;
+      const finding: Finding = {
+        ruleId: active.rule.meta.id,
+        severity: d.severity && active.severity === active.rule.meta.severity ? d.severity : active.severity,
+        message: fill(template, d.data),
+        file: path,
+        line: sp.row + 1,
+        column: codePointColumn(file.text, sp.row, sp.column, starts),
+        endLine: ep.row + 1,
+        endColumn: codePointColumn(file.text, ep.row, ep.column, starts),
+        ...(fn ? { function: fn.name } : {}),
+        fingerprint: '',
+      };
+      if (d.fix) {
+        const fix = toFix(d.fix, file, starts);
+        if (fix) finding.fix = fix;
+      }
+      if (d.sim) finding.sim = d.sim;
+      out.push({ finding, node: d.node, request: d.sim, parsed: file, fn });
+    },
+  };
+}
+
+function toFix(
+  descriptor: NonNullable<ReportDescriptor<string>['fix']>,
+  file: ParsedFile,
+  starts: number[],
+): Fix | undefined {
+  if (descriptor.range) return { ...descriptor.range, text: descriptor.text, verified: false };
+  const node = descriptor.node;
+  if (!node) return undefined;
+  return {
+    startLine: node.startPosition.row + 1,
+    startColumn: codePointColumn(file.text, node.startPosition.row, node.startPosition.column, starts),
+    endLine: node.endPosition.row + 1,
+    endColumn: codePointColumn(file.text, node.endPosition.row, node.endPosition.column, starts),
+    text: descriptor.text,
+    verified: false,
+  };
+}
+
+function runFunctionRules(
+  active: readonly ActiveRule[],
+  file: ParsedFile,
+  fn: FunctionInfo,
+  path: string,
+  functions: ReadonlyMap<string, ChangeFunction>,
+): RawFinding[] {
+  const out: RawFinding[] = [];
+  for (const a of active) {
+    if (!a.rule.check) continue;
+    a.rule.check(fn, makeContext(a, file, path, functions, fn, out));
+  }
+  return out;
+}
+
+function runFileRules(
+  active: readonly ActiveRule[],
+  file: ParsedFile,
+  path: string,
+  functions: ReadonlyMap<string, ChangeFunction>,
+): RawFinding[] {
+  const out: RawFinding[] = [];
+  for (const a of active) {
+    if (!a.rule.checkFile) continue;
+    a.rule.checkFile(makeContext(a, file, path, functions, undefined, out));
+  }
+  return out;
+}
+
+function enclosingFunctionName(file: ParsedFile, line: number): string | undefined {
+  return file.functions.find((f) => f.lines.start <= line && line <= f.lines.end)?.name;
+}
+
+function assignFingerprints(raw: RawFinding[]): void {
+  const allocator = new FingerprintAllocator();
+  const ordered = [...raw].sort((a, b) => a.finding.line - b.finding.line || a.finding.column - b.finding.column);
+  for (const r of ordered) {
+    r.finding.function ??= enclosingFunctionName(r.parsed, r.finding.line);
+    r.finding.fingerprint = allocator.next(r.finding.ruleId, r.finding.file, r.finding.function, r.node.text.slice(0, 400));
+  }
+}
+
+/**
+ * A finding on a changed line is the change's. A finding on an unchanged line is the change's
+ * only when the pre-image (full or rebuilt from hunks) does not already have it: a deleted guard
+ * makes the unchanged allocation below it a finding, a pre-existing defect stays out.
+ */
+function keepIntroduced(
+  raw: RawFinding[],
+  parsed: Array<{ change: ChangedFile; post: ParsedFile }>,
+  active: readonly ActiveRule[],
+  allFunctions: ReadonlyMap<string, ChangeFunction>,
+): RawFinding[] {
+  const byFile = new Map(parsed.map((p) => [p.change.path, p]));
+  const baselineCache = new Map<string, Set<string>>();
+  const baseline = (path: string): Set<string> => {
+    let set = baselineCache.get(path);
+    if (set) return set;
+    set = new Set();
+    baselineCache.set(path, set);
+    const entry = byFile.get(path);
+    const pre = entry?.change.preImage;
+    if (!entry || pre === undefined) return set;
+    const result = parseForReview(path, pre, undefined);
+    if (!result.ok) return set;
+    const names = new Set(touchedFunctions(entry.post.functions, entry.change).map((f) => f.name));
+    const preRaw: RawFinding[] = [];
+    for (const fn of result.file.functions) {
+      if (!names.has(fn.name) || fn.hasError) continue;
+      preRaw.push(...runFunctionRules(active, result.file, fn, path, allFunctions));
+    }
+    preRaw.push(...runFileRules(active, result.file, path, allFunctions));
+    assignFingerprints(preRaw);
+    for (const r of preRaw) set.add(r.finding.fingerprint);
+    return set;
+  };
+  const changedLine = (f: Finding): boolean => {
+    const change = byFile.get(f.file)?.change;
+    if (!change) return false;
+    for (let line = f.line; line <= f.endLine; line++) if (change.changedLines.has(line)) return true;
+    return false;
+  };
+  assignFingerprints(raw);
+  return raw.filter((r) => changedLine(r.finding) || !baseline(r.finding.file).has(r.finding.fingerprint));
+}
+
+function confirmFindings(
+  kept: RawFinding[],
+  simulator: SimulatorPort | false,
+  functions: ReadonlyMap<string, ChangeFunction>,
+  config: IovalintConfig,
+): Finding[] {
+  const deadline = Date.now() + config.sim.maxMillis;
+  return kept.map(({ finding, request, parsed, fn }) => {
+    if (!request) {
+      finding.confirmation = 'unconfirmed';
+      finding.confirmationNote = 'the rule asks for no simulation';
+      return finding;
+    }
+    if (!simulator || !config.sim.enabled || !fn) {
+      finding.confirmation = 'unconfirmed';
+      finding.confirmationNote = !fn ? 'not inside a function' : 'simulation disabled';
+      return finding;
+    }
+    if (Date.now() > deadline) {
+      finding.confirmation = 'unconfirmed';
+      finding.confirmationNote = `review time budget (${config.sim.maxMillis} ms) used up`;
+      return finding;
+    }
+    try {
+      const outcome = simulator.confirm(request, {
+        functions,
+        file: parsed,
+        fn,
+        implements: config.sim.implements,
+        maxSteps: config.sim.maxSteps,
+        maxRuns: config.sim.maxRunsPerFunction,
+        deadline,
+      });
+      finding.confirmation = outcome.confirmation;
+      finding.confirmationNote = outcome.note;
+      if (outcome.witness) finding.witness = outcome.witness;
+    } catch (err) {
+      // A simulator bug must not lose the finding: it stays, unconfirmed, with the reason.
+      finding.confirmation = 'unconfirmed';
+      finding.confirmationNote = `simulator error: ${(err as Error).message}`;
+    }
+    return finding;
+  });
+}
