@@ -19,6 +19,11 @@ export interface RuleMeta<MessageId extends string> {
   /** Which side of the API the rule reads. */
   appliesTo: 'implementation' | 'caller' | 'both';
   fixable: boolean;
+  /**
+   * False when the check is local to an expression or statement and may run on a function rebuilt
+   * from hunks (partial); true (the default) when it needs the whole function (guards, paths).
+   */
+  needsWholeFunction?: boolean;
   /** Message templates; `{{name}}` is replaced from the report's data. */
   messages: Record<MessageId, string>;
 }
