@@ -23,7 +23,11 @@ export interface HunkInfo {
   newLines: number;
   /** The function context git printed after the second @@, if any. */
   section?: string;
-  /** Index of the patch (PatchInfo.index) the hunk belongs to. */
+  /**
+   * Index of the patch (PatchInfo.index) the hunk belongs to. In a series, the numbers above are
+   * the ones in that patch's header (its own pre- and post-image); lines of the final post-image
+   * are in ChangedFile.changedLines / lineOrigin.
+   */
   patch: number;
 }
 
@@ -67,6 +71,11 @@ export interface ChangeSet {
   source: string;
   /** True when every line of every file counts as changed (--file, scans). */
   wholeFiles: boolean;
+  /**
+   * Files the input names but does not show (a reply quoting only part of a patch lists every
+   * file in its diffstat). They were not reviewed; the report lists them as not checked.
+   */
+  omittedFiles?: Array<{ path: string; reason: string }>;
 }
 
 /** Bad input, as a value: one line naming what and where (DESIGN.md §3). */
