@@ -339,21 +339,36 @@ class DiffParser {
   }
 
   /**
-   * Mail clients drop whitespace-only lines, so a quoted hunk can lose its blank context line
-   * (the seed reply lost the blank line between two functions). git writes 3 lines of leading
-   * context unless the hunk starts at line 1; the missing ones were blank, and in kernel code
-   * they sit right above the change (between the previous function's "}" and the new code).
+   * Mail clients drop whitespace-only lines, so a quoted hunk can lose a blank context line (the
+   * seed reply lost the blank line between two functions). git writes 3 lines of leading context
+   * unless the hunk starts at line 1, so a shortfall there counts the lost blank lines; where they
+   * went is judged by kernel layout (see blankSlotScore).
    */
   private restoreLostBlankContext(path: string, hunk: ParsedHunk, shownOld: number): void {
     const firstChange = hunk.lines.findIndex((l) => l[0] !== ' ');
     if (firstChange < 0 || hunk.oldStart <= 1 || firstChange >= DEFAULT_CONTEXT) return;
     const missing = Math.min(DEFAULT_CONTEXT - firstChange, hunk.oldLines - shownOld);
     if (missing <= 0) return;
-    hunk.lines.splice(firstChange, 0, ...new Array<string>(missing).fill(' '));
-    hunk.noNewlineAt = hunk.noNewlineAt.map((k) => (k >= firstChange ? k + missing : k));
+    const slots: number[] = [];
+    for (let m = 0; m < missing; m++) {
+      const leading = hunk.lines.findIndex((l) => l[0] !== ' ');
+      let best = leading;
+      let bestScore = -Infinity;
+      // Ties go to the slot nearest the change.
+      for (let slot = leading; slot >= 0; slot--) {
+        const score = blankSlotScore(hunk.lines[slot - 1]?.slice(1), hunk.lines[slot]?.slice(1));
+        if (score > bestScore) {
+          best = slot;
+          bestScore = score;
+        }
+      }
+      hunk.lines.splice(best, 0, ' ');
+      hunk.noNewlineAt = hunk.noNewlineAt.map((k) => (k >= best ? k + 1 : k));
+      slots.push(best + 1);
+    }
     this.notes.push(
       `${this.origin}:${hunk.inputLine}: ${path}: hunk ${hunk.header} shows ${firstChange} of ${DEFAULT_CONTEXT} leading context lines; ` +
-        `restored ${missing} blank line(s) the quoting lost`,
+        `restored ${missing} blank line(s) the quoting lost, as hunk line(s) ${slots.join(', ')}`,
     );
   }
 
@@ -372,4 +387,19 @@ class DiffParser {
 export function hunkHeaderText(line: string): string {
   const end = line.indexOf('@@', 2);
   return end > 0 ? line.slice(0, end + 2) : line;
+}
+
+/**
+ * How likely a lost blank line sat between `before` and `after` (texts without markers;
+ * undefined at the hunk's edges), in kernel layout: a blank line follows a closing "}" at column
+ * 0 (between functions); it never doubles another blank line, never precedes a closing brace and
+ * never follows an opening one.
+ */
+function blankSlotScore(before: string | undefined, after: string | undefined): number {
+  const isBlank = (t: string | undefined): boolean => t !== undefined && t.trim() === '';
+  if (isBlank(before) || isBlank(after)) return -2;
+  if (after !== undefined && /^\s*}/.test(after)) return -1;
+  if (before !== undefined && /{\s*$/.test(before)) return -1;
+  if (before !== undefined && /^};?\s*$/.test(before)) return 1;
+  return 0;
 }

@@ -6,7 +6,7 @@ import type { FileDiff, InputForm, OmittedFile, ParsedInput, ParsedPatch } from 
 import { PlainLines, splitLines, usesCrlf, type LineSource } from './lines.js';
 import { isHunkHeader, parseDiff, type ParseMode } from './diff-parse.js';
 import { diffstatNames, readDiffstatPaths } from './diffstat.js';
-import { extractQuoteLevel, findQuotedDiffLevel } from './quote.js';
+import { extractQuoteLevel, findQuotedDiffLevel, splitQuotePrefix } from './quote.js';
 import { headerValue, parseMail, startsWithMailHeaders } from './mail.js';
 import { isMboxFromLine, splitMbox, unescapeFromLines } from './mbox.js';
 
@@ -85,7 +85,9 @@ function parseMbox(text: string, origin: string): ParsedInput {
   if (chosen.length === 0) {
     throw new InputError(`not a patch: none of the ${messages} message(s) holds a diff`, origin);
   }
-  return finish('mbox', origin, orderSeries(chosen, origin, notes), notes);
+  // A lone format-patch file is an mbox of one message: call it a mail.
+  const form: InputForm = messages > 1 ? 'mbox' : chosen[0]!.mode === 'quoted' ? 'quoted' : 'mail';
+  return finish(form, origin, orderSeries(chosen, origin, notes), notes);
 }
 
 /** [PATCH n/m] order when every patch is numbered; otherwise the order of the file. */
@@ -139,17 +141,19 @@ function readMessage(lines: string[], firstLine: number, origin: string): PatchC
   const candidate = readBody(bodyLines, mail.bodyFirstLine, origin);
   const subject = headerValue(mail, 'subject');
   if (subject !== undefined) candidate.subject = subject;
+  const messageId = headerValue(mail, 'message-id');
+  if (messageId !== undefined) candidate.messageId = messageId.replace(/^<|>$/g, '');
+  if (candidate.mode === 'quoted') {
+    // The headers are the reviewer's; the patch's author comes from the quote itself.
+    candidate.subject = candidate.subject.replace(/^((re|fwd?|aw):\s*)+/i, '');
+    return numbered(candidate);
+  }
   const from = headerValue(mail, 'from');
   // git am takes an in-body "From:" (author ≠ sender) over the header.
   if (from !== undefined && !candidate.author) candidate.author = from;
   const date = headerValue(mail, 'date');
   if (date !== undefined) candidate.date = date;
-  const messageId = headerValue(mail, 'message-id');
-  if (messageId !== undefined) candidate.messageId = messageId.replace(/^<|>$/g, '');
-  if (candidate.mode === 'quoted') candidate.subject = candidate.subject.replace(/^((re|fwd?|aw):\s*)+/i, '');
-  const number = /\[[^\]]*?\b(\d+)\/(\d+)\s*\]/.exec(candidate.subject);
-  if (number) candidate.number = { n: Number(number[1]), of: Number(number[2]) };
-  return candidate;
+  return numbered(candidate);
 }
 
 /** Text with no mail headers: a diff, `git show` output, or a saved reply / archive page. */
@@ -165,6 +169,11 @@ function readPlainText(lines: string[], origin: string): PatchCandidate {
     const first = lines.find((l) => l.trim() !== '')?.trim() ?? '';
     if (/^(re:\s*)*\[(PATCH|RFC)/i.test(first)) candidate.subject = first.replace(/^(re:\s*)+/i, '');
   }
+  return numbered(candidate);
+}
+
+/** Read the [PATCH n/m] numbering from the subject. */
+function numbered(candidate: PatchCandidate): PatchCandidate {
   const number = /\[[^\]]*?\b(\d+)\/(\d+)\s*\]/.exec(candidate.subject);
   if (number) candidate.number = { n: Number(number[1]), of: Number(number[2]) };
   return candidate;
@@ -193,7 +202,7 @@ function readBody(lines: string[], firstLine: number, origin: string): PatchCand
     diffstat: readDiffstatPaths(quoted.lines),
     notes: [...notes, ...parsed.notes],
   };
-  const author = readInBodyFrom(quoted.lines, false);
+  const author = readInBodyFrom(quoted.lines, false) ?? readAttribution(lines, level);
   if (author) candidate.author = author;
   return candidate;
 }
@@ -218,6 +227,21 @@ function readInBodyFrom(src: LineSource, firstLineOnly: boolean): string | undef
     if (line.startsWith('diff --git ') || isHunkHeader(line)) return undefined;
     const m = /^From:\s*(.+)$/.exec(line);
     if (m) return m[1]!.replace(/(\S) at (\S+\.\S+)/g, '$1@$2').replace(/([^\s<])</, '$1 <').trim();
+  }
+  return undefined;
+}
+
+/**
+ * "On <date>, Ada Fixture wrote:" one level above the quoted patch, right before it: the name
+ * of whoever wrote the quoted text.
+ */
+function readAttribution(lines: readonly string[], level: number): string | undefined {
+  const first = lines.findIndex((l) => splitQuotePrefix(l).level === level);
+  for (let k = first - 1; k >= 0 && k >= first - 3; k--) {
+    const { level: lineLevel, rest } = splitQuotePrefix(lines[k]!);
+    if (lineLevel !== level - 1) continue;
+    const m = /^\s*(?:.*,\s*)?([^,]+?)\s+(?:<[^>]*>\s*)?wrote:\s*$/.exec(rest);
+    if (m) return m[1]!.trim();
   }
   return undefined;
 }
