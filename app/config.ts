@@ -1,0 +1,46 @@
+// The repository's `.github/iovalint.yml`, read through Probot's context.config (from the default
+// branch, so a pull request cannot switch its own review off; `_extends` and the organisation's
+// `.github` repository work as Probot documents) and validated by review/config.ts.
+import { stringify } from 'yaml';
+import { ConfigError, defaultConfig, parseConfig, type IovalintConfig } from '../review/config.js';
+
+export const APP_CONFIG_NAME = 'iovalint.yml';
+export const APP_CONFIG_FILE = `.github/${APP_CONFIG_NAME}`;
+
+export type LoadedConfig = { ok: true; config: IovalintConfig } | { ok: false; message: string };
+
+/**
+ * Adapter (belongs in review/config.ts as a validator of already-parsed objects): context.config
+ * hands over the parsed object, not the text, so it is re-serialised and validated by the same
+ * parser as `.iovalint.yml`. Line numbers would point into the re-serialised text, so errors name
+ * the file and the key only.
+ */
+export function validateConfigObject(value: unknown, knownRuleIds: ReadonlySet<string>): LoadedConfig {
+  if (value === null || value === undefined) return { ok: true, config: { ...defaultConfig(), source: APP_CONFIG_FILE } };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, message: `${APP_CONFIG_FILE}: the config must be a mapping of keys` };
+  }
+  try {
+    return { ok: true, config: parseConfig(stringify(value), APP_CONFIG_FILE, knownRuleIds, true) };
+  } catch (err) {
+    if (err instanceof ConfigError) return { ok: false, message: `${err.file}: ${err.message}` };
+    throw err;
+  }
+}
+
+/** Reads and validates the config; every failure (unreadable, bad YAML, bad key) is a value. */
+export async function loadAppConfig(
+  readConfig: (name: string) => Promise<unknown>,
+  knownRuleIds: ReadonlySet<string>,
+): Promise<LoadedConfig> {
+  let value: unknown;
+  try {
+    value = await readConfig(APP_CONFIG_NAME);
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message?.split('\n')[0];
+    const status = (err as { status?: number }).status;
+    const reason = status ? `HTTP ${status}` : cause ? `not valid YAML: ${cause}` : (err as Error).message.replace(/^\[@probot\/octokit-plugin-config\] /, '');
+    return { ok: false, message: `${APP_CONFIG_FILE}: cannot be read: ${reason}` };
+  }
+  return validateConfigObject(value, knownRuleIds);
+}
