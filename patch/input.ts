@@ -139,6 +139,7 @@ function readMessage(lines: string[], firstLine: number, origin: string): PatchC
   const mail = parseMail(lines, firstLine);
   const bodyLines = splitLines(mail.body, false);
   const candidate = readBody(bodyLines, mail.bodyFirstLine, origin);
+  candidate.firstLine = firstLine;
   const subject = headerValue(mail, 'subject');
   if (subject !== undefined) candidate.subject = subject;
   const messageId = headerValue(mail, 'message-id');
