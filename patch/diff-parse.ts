@@ -303,7 +303,7 @@ class DiffParser {
     }
     if (remainingOld > 0 || remainingNew > 0) {
       if (this.mode === 'strict') {
-        throw this.countError(path, hunk, oldLines - remainingOld, newLines - remainingNew, headerIndex);
+        throw this.countError(path, hunk, headerIndex);
       }
       hunk.truncated = true;
       this.restoreLostBlankContext(path, hunk, oldLines - remainingOld);
@@ -313,9 +313,25 @@ class DiffParser {
     return hunk;
   }
 
-  private countError(path: string, hunk: ParsedHunk, shownOld: number, shownNew: number, at: number): InputError {
-    const [side, shown, said] = shownNew !== hunk.newLines ? ['new', shownNew, hunk.newLines] : ['old', shownOld, hunk.oldLines];
-    return this.error(`${path}: hunk ${hunk.header} has ${shown} ${side} lines, header says ${said}`, at);
+  /**
+   * The header and the body disagree. The body is counted as far as body lines go (the header
+   * cannot be trusted to say where it ends), and the side that differs is named.
+   */
+  private countError(path: string, hunk: ParsedHunk, headerIndex: number): InputError {
+    const { src } = this;
+    let old = 0;
+    let added = 0;
+    for (let j = headerIndex + 1; j < src.length && (j === headerIndex + 1 || src.breakBefore(j) === undefined); j++) {
+      const line = src.text(j);
+      if (line.startsWith('--- ') || line === '-- ' || line === '---') break;
+      const marker = line === '' ? ' ' : line[0];
+      if (marker === '\\') continue;
+      if (marker !== ' ' && marker !== '+' && marker !== '-') break;
+      if (marker !== '+') old++;
+      if (marker !== '-') added++;
+    }
+    const [side, shown, said] = added !== hunk.newLines ? ['new', added, hunk.newLines] : ['old', old, hunk.oldLines];
+    return this.error(`${path}: hunk ${hunk.header} has ${shown} ${side} lines, header says ${said}`, headerIndex);
   }
 
   /**
@@ -335,7 +351,7 @@ class DiffParser {
       j++;
     }
     if (extraOld === 0 && extraNew === 0) return;
-    throw this.countError(path, hunk, hunk.oldLines + extraOld, hunk.newLines + extraNew, headerIndex);
+    throw this.countError(path, hunk, headerIndex);
   }
 
   /**
