@@ -28,19 +28,30 @@ export function validateConfigObject(value: unknown, knownRuleIds: ReadonlySet<s
   }
 }
 
-/** Reads and validates the config; every failure (unreadable, bad YAML, bad key) is a value. */
-export async function loadAppConfig(
-  readConfig: (name: string) => Promise<unknown>,
-  knownRuleIds: ReadonlySet<string>,
-): Promise<LoadedConfig> {
-  let value: unknown;
+export type RawConfig = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** Reads the config object; an unreadable file or bad YAML is a value naming the file. */
+export async function readRawConfig(readConfig: (name: string) => Promise<unknown>): Promise<RawConfig> {
   try {
-    value = await readConfig(APP_CONFIG_NAME);
+    return { ok: true, value: await readConfig(APP_CONFIG_NAME) };
   } catch (err) {
     const cause = (err as { cause?: { message?: string } }).cause?.message?.split('\n')[0];
     const status = (err as { status?: number }).status;
     const reason = status ? `HTTP ${status}` : cause ? `not valid YAML: ${cause}` : (err as Error).message.replace(/^\[@probot\/octokit-plugin-config\] /, '');
     return { ok: false, message: `${APP_CONFIG_FILE}: cannot be read: ${reason}` };
   }
-  return validateConfigObject(value, knownRuleIds);
+}
+
+/** Whether the raw config asks for drafts to be reviewed (read before validation, to skip early). */
+export function wantsDrafts(raw: RawConfig): boolean {
+  return raw.ok && typeof raw.value === 'object' && raw.value !== null && (raw.value as { drafts?: unknown }).drafts === true;
+}
+
+/** Reads and validates the config; every failure (unreadable, bad YAML, bad key) is a value. */
+export async function loadAppConfig(
+  readConfig: (name: string) => Promise<unknown>,
+  knownRuleIds: ReadonlySet<string>,
+): Promise<LoadedConfig> {
+  const raw = await readRawConfig(readConfig);
+  return raw.ok ? validateConfigObject(raw.value, knownRuleIds) : raw;
 }

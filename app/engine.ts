@@ -2,12 +2,12 @@
 // config may name. Tests build an engine with their own rules; production uses the registry.
 import type { ChangeSet } from '../patch/types.js';
 import type { IovalintConfig } from '../review/config.js';
-import { review, reviewSync, type ReviewOptions } from '../review/index.js';
+import type { ReviewOptions } from '../review/index.js';
 import type { NotChecked, Report } from '../review/types.js';
 
 export interface ReviewEngine {
   /** Rule ids `.github/iovalint.yml` may name (rules:, ignore:). */
-  knownRuleIds(): ReadonlySet<string>;
+  knownRuleIds(): Promise<ReadonlySet<string>>;
   review(changeSet: ChangeSet, config: IovalintConfig): Promise<Report>;
 }
 
@@ -17,17 +17,24 @@ type EngineOptions = Omit<ReviewOptions, 'config'>;
  * Adapter (belongs in review/: an exported `knownRuleIds(rules?)`): the ids of the rule set, read
  * from the report of an empty change, where every rule of the set is listed as run.
  */
-function ruleIdsOf(options: EngineOptions): Set<string> {
+async function ruleIdsOf(options: EngineOptions): Promise<Set<string>> {
+  const { reviewSync } = await import('../review/index.js');
   const empty: ChangeSet = { files: [], patches: [], source: 'rule listing', wholeFiles: false };
   return new Set(reviewSync(empty, { ...options, simulator: false }).rules.map((r) => r.id));
 }
 
-/** An engine over explicit options (rules, simulator); without them, the installed defaults. */
+/**
+ * An engine over explicit options (rules, simulator); without them, the installed defaults.
+ * The engine (tree-sitter, rules, simulator) loads on first use, not when the server starts.
+ */
 export function createEngine(options: EngineOptions = {}): ReviewEngine {
-  let ids: Set<string> | undefined;
+  let ids: Promise<Set<string>> | undefined;
   return {
     knownRuleIds: () => (ids ??= ruleIdsOf(options)),
-    review: (changeSet, config) => review(changeSet, { ...options, config }),
+    review: async (changeSet, config) => {
+      const { review } = await import('../review/index.js');
+      return review(changeSet, { ...options, config });
+    },
   };
 }
 

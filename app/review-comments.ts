@@ -6,7 +6,7 @@ import type { ChangedFile } from '../patch/types.js';
 import type { Finding, Fix } from '../review/types.js';
 import { commentableRanges } from './pr-changeset.js';
 
-export const FINGERPRINT_MARKER = /<!-- iovalint:fingerprint=([A-Za-z0-9._:-]+) -->/g;
+export const FINGERPRINT_MARKER = /<!-- iovalint:fingerprint=([^\s<>]+) -->/g;
 
 export function fingerprintMarker(fingerprint: string): string {
   return `<!-- iovalint:fingerprint=${fingerprint} -->`;

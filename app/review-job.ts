@@ -14,7 +14,7 @@ import {
   type GitHub,
   type RepoRef,
 } from './check-run.js';
-import { loadAppConfig } from './config.js';
+import { readRawConfig, validateConfigObject, wantsDrafts } from './config.js';
 import { recordUnavailable, type ReviewEngine } from './engine.js';
 import { loadPullRequestChange } from './pull-request.js';
 import type { JobSignal } from './queue.js';
@@ -73,9 +73,8 @@ export async function runReviewJob(gh: GitHub, target: ReviewTarget, readConfig:
     draft ??= current.draft;
   }
 
-  const engine = await deps.engine();
-  const config = await loadAppConfig(readConfig, engine.knownRuleIds());
-  if (draft && !(config.ok && config.config.app.drafts)) {
+  const raw = await readRawConfig(readConfig);
+  if (draft && !wantsDrafts(raw)) {
     log.info(`${where}: draft pull request skipped (set 'drafts: true' in .github/iovalint.yml to review drafts)`);
     return;
   }
@@ -93,6 +92,8 @@ export async function runReviewJob(gh: GitHub, target: ReviewTarget, readConfig:
   };
 
   try {
+    const engine = await deps.engine();
+    const config = raw.ok ? validateConfigObject(raw.value, await engine.knownRuleIds()) : raw;
     if (!config.ok) {
       await completeCheckRun(gh, repo, checkRunId, {
         conclusion: 'neutral',
@@ -105,7 +106,7 @@ export async function runReviewJob(gh: GitHub, target: ReviewTarget, readConfig:
     if (await superseded()) return;
     const loaded = await loadPullRequestChange(gh, { ...repo, number: target.number, headSha: target.headSha, title: title ?? '' }, settings.app.limits);
     if (await superseded()) return;
-    const report = await deps.engine().then((e) => e.review(loaded.changeSet, settings));
+    const report = await engine.review(loaded.changeSet, settings);
     recordUnavailable(report, loaded.unavailable);
     if (await superseded()) return;
 
