@@ -39,6 +39,8 @@ export function parsePatchInput(text: string, origin: string, opts: ParseOptions
     throw new InputError(`input is ${text.length} bytes, over the size limit of ${maxBytes} bytes`, origin);
   }
   if (!/\S/.test(text)) throw new InputError('empty input', origin);
+  // `git diff --color` piped in: colour codes would hide every marker.
+  if (text.includes('\x1b[')) text = text.replace(/\x1b\[[0-9;]*m/g, '');
   const firstLineEnd = text.indexOf('\n');
   const firstLine = (firstLineEnd < 0 ? text : text.slice(0, firstLineEnd)).replace(/\r$/, '');
   if (isMboxFromLine(firstLine)) return parseMbox(text, origin);
@@ -137,8 +139,7 @@ function finish(form: InputForm, origin: string, candidates: PatchCandidate[], n
 /** A mail message (single mail or one of an mbox). */
 function readMessage(lines: string[], firstLine: number, origin: string): PatchCandidate {
   const mail = parseMail(lines, firstLine);
-  const bodyLines = splitLines(mail.body, false);
-  const candidate = readBody(bodyLines, mail.bodyFirstLine, origin);
+  const candidate = readBody(mail.bodyLines, mail.bodyFirstLine, origin);
   candidate.firstLine = firstLine;
   const subject = headerValue(mail, 'subject');
   if (subject !== undefined) candidate.subject = subject;

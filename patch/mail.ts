@@ -9,8 +9,8 @@ const MAX_MIME_PARTS = 1000;
 export interface MailMessage {
   /** Lower-cased header name → values in order. Empty when the text has no header block. */
   headers: Map<string, string[]>;
-  /** Decoded body text. */
-  body: string;
+  /** Decoded body lines (the message's own lines when the body needed no decoding). */
+  bodyLines: string[];
   /** Input line number of the body's first line (exact unless the body was re-encoded). */
   bodyFirstLine: number;
 }
@@ -36,8 +36,17 @@ export function headerValue(message: MailMessage, name: string): string | undefi
 /** Parse a message given as lines (without line terminators) starting at input line `firstLine`. */
 export function parseMail(lines: readonly string[], firstLine: number): MailMessage {
   const { headers, next } = startsWithMailHeaders(lines) ? readHeaderBlock(lines) : { headers: new Map(), next: 0 };
-  const body = decodeBody(lines.slice(next), headers, 0);
-  return { headers, body, bodyFirstLine: firstLine + next };
+  const raw = lines.slice(next);
+  const decoded = needsDecoding(headers) ? decodeBody(raw, headers, 0).split('\n') : raw;
+  if (decoded !== raw && decoded[decoded.length - 1] === '') decoded.pop();
+  return { headers, bodyLines: decoded, bodyFirstLine: firstLine + next };
+}
+
+/** A plain 7bit/8bit text body is used as it is: no copy of a large series is made. */
+function needsDecoding(headers: Map<string, string[]>): boolean {
+  const encoding = (headers.get('content-transfer-encoding')?.[0] ?? '8bit').trim().toLowerCase();
+  const type = parseContentType(headers.get('content-type')?.[0]).type;
+  return encoding === 'quoted-printable' || encoding === 'base64' || type.startsWith('multipart/');
 }
 
 /** Read "Name: value" lines (with folded continuations) up to the blank line that ends them. */

@@ -98,6 +98,11 @@ describe('plain diffs', () => {
     expect([...dma.deletionPoints]).toEqual([32]);
   });
 
+  it('ignores colour codes of `git diff --color`', () => {
+    const coloured = readFixture('plain.diff').replace(/^([+-].*)$/gm, '\x1b[32m$1\x1b[m').replace(/^(@@.*@@)/gm, '\x1b[36m$1\x1b[m');
+    expect(build('coloured.diff', coloured).files.map((f) => f.postImage)).toEqual(build('plain.diff').files.map((f) => f.postImage));
+  });
+
   it('reads a non-git -p1 diff with timestamps and omitted hunk counts', () => {
     const parsed = parsePatchInput(readFixture('quilt.diff'), 'quilt.diff');
     expect(parsed.form).toBe('diff');

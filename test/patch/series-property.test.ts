@@ -13,8 +13,6 @@ interface Edit {
   insert: number;
 }
 
-type Item = { kind: 'line'; text: string; origin: number } | { kind: 'mark' };
-
 /** The model: lines with the patch that wrote them, deletion points as line counts. */
 class Model {
   lines: { text: string; origin: number }[];
