@@ -20,6 +20,8 @@ export const INVARIANT_NAMES = [
   'no-leak', // nothing reserved, mapped or bounced remains at teardown
   'no-double-free', // no IOVA freed twice, no DMA address unmapped twice
   'state-live', // no use of a freed or never-allocated dma_iova_state
+  'reservation-disjoint', // no two live IOVA reservations overlap (breaks after a mismatched free, D4)
+  'reservation-covers-buffer', // [state->addr, state->addr + size) lies inside the reservation
 ] as const;
 export type InvariantName = (typeof INVARIANT_NAMES)[number] | `model/${string}`;
 

@@ -1,0 +1,68 @@
+// The model's kernel functions as typed TypeScript calls: api.dma_iova_try_alloc(world, dev, state,
+// phys, size) and so on, for tests and for code that holds typed objects. The simulator normally
+// goes through callModel (dispatch.ts), which decodes C arguments and calls these.
+export {
+  dma_iova_try_alloc,
+  dma_iova_free,
+  dma_iova_link,
+  dma_iova_sync,
+  dma_iova_unlink,
+  dma_iova_destroy,
+  dma_use_iova,
+  dma_iova_size,
+  __dma_iova_link,
+  iommu_dma_iova_link_swiotlb,
+  iommu_dma_iova_bounce_and_link,
+} from './ops/dma-iova.js';
+export {
+  dma_map_phys,
+  dma_map_page_attrs,
+  dma_map_single_attrs,
+  dma_unmap_phys,
+  dma_mapping_error,
+  dma_need_unmap,
+  dma_get_merge_boundary,
+  dma_opt_mapping_size,
+  dma_max_mapping_size,
+} from './ops/dma-map.js';
+export { dma_get_mask, dma_set_mask, dma_set_coherent_mask, dma_set_mask_and_coherent, DMA_BIT_MASK } from './ops/masks.js';
+export {
+  alloc_iova,
+  alloc_iova_fast,
+  free_iova,
+  free_iova_fast,
+  iommu_dma_alloc_iova,
+  iommu_dma_free_iova,
+  iommu_map,
+  iommu_unmap,
+  iommu_sync_map,
+  iommu_iova_to_phys,
+  swiotlb_tbl_map_single,
+  swiotlb_tbl_unmap_single,
+  iommu_dma_map_swiotlb,
+  __iommu_dma_map,
+  __iommu_dma_unmap,
+} from './ops/iommu.js';
+export {
+  iova_offset,
+  iova_align,
+  iova_align_down,
+  iova_unaligned,
+  iova_shift,
+  iova_mask,
+  iova_pfn,
+  iova_dma_addr,
+  iova_rcache_range,
+  iommu_get_dma_domain,
+  use_dma_iommu,
+  dev_is_dma_coherent,
+  dev_is_untrusted,
+  dev_use_swiotlb,
+  dma_info_to_prot,
+  dma_get_min_align_mask,
+  is_swiotlb_buffer,
+  is_swiotlb_active,
+  page_to_phys,
+  virt_to_phys,
+} from './ops/helpers.js';
+export { iommu_dma_iova_alloc } from './differential.js';
