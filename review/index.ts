@@ -2,13 +2,14 @@
 // Parse post-images, run the selected rules on the functions the change touches, keep what the
 // change introduces, fingerprint, apply suppressions, and confirm each finding with the simulator.
 import picomatch from 'picomatch';
-import type { ChangeSet, ChangedFile } from '../patch/types.js';
+import { InputError, type ChangeSet, type ChangedFile } from '../patch/types.js';
 import type { FunctionInfo, ParsedFile, SyntaxNode } from '../c/types.js';
 import type { ChangeFunction, ReportDescriptor, Rule } from '../rules/types.js';
 import { MODEL_VERSION } from '../model/version.js';
 import { defaultConfig, type IovalintConfig } from './config.js';
 import { FingerprintAllocator } from './fingerprint.js';
 import { parseForReview } from './parse.js';
+import { defaultSimulator, registeredRules } from './defaults.js';
 import { describeRules, selectRules, type ActiveRule, type RuleSelection } from './registry.js';
 import type { SimulatorPort } from './simulator-port.js';
 import { findSuppressions, matchSuppression, type Suppression } from './suppressions.js';
@@ -21,6 +22,8 @@ export interface ReviewOptions extends RuleSelection {
   rules?: readonly Rule[];
   /** The simulator; false to skip confirmation (findings stay unconfirmed, said so). */
   simulator?: SimulatorPort | false;
+  /** A C file that does not parse as C is bad input (the command) rather than "not checked" (the app). */
+  notCIsError?: boolean;
 }
 
 interface RawFinding {
@@ -38,7 +41,7 @@ export async function review(changeSet: ChangeSet, options: ReviewOptions = {}):
 export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): Report {
   const started = performance.now();
   const config = options.config ?? defaultConfig();
-  const active = selectRules(options.rules ?? defaultRules(), config, options);
+  const active = selectRules(options.rules ?? registeredRules(), config, options);
   const files: FileEntry[] = [];
   const functions: AnalysedFunction[] = [];
   const notChecked: NotChecked[] = [];
@@ -64,12 +67,18 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
     const result = parseForReview(change.path, change.postImage!, change.partial ? change.knownLines : undefined);
     parseMs += performance.now() - t0;
     if (!result.ok) {
+      if (options.notCIsError) throw new InputError(result.reason, change.path);
       entry.reason = result.reason;
       notChecked.push({ file: change.path, reason: result.reason });
       continue;
     }
     entry.analysed = true;
     parsed.push({ change, post: result.file });
+  }
+
+  for (const omitted of changeSet.omittedFiles ?? []) {
+    files.push({ path: omitted.path, status: 'modified', analysed: false, reason: omitted.reason });
+    notChecked.push({ file: omitted.path, reason: omitted.reason });
   }
 
   const allFunctions = functionMap(parsed.map((p) => p.post));
@@ -154,25 +163,6 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
-}
-
-// ---- rules registry and simulator, loaded lazily so tests can run the engine without them ----
-
-let registryRules: readonly Rule[] | undefined;
-let registrySimulator: SimulatorPort | false | undefined;
-
-/** Installs the default rule set and simulator (done by review/defaults.ts at import). */
-export function installDefaults(rules: readonly Rule[], simulator: SimulatorPort | false): void {
-  registryRules = rules;
-  registrySimulator = simulator;
-}
-
-function defaultRules(): readonly Rule[] {
-  return registryRules ?? [];
-}
-
-function defaultSimulator(): SimulatorPort | false {
-  return registrySimulator ?? false;
 }
 
 // ---- helpers ----

@@ -1,0 +1,89 @@
+// The main job: choose the input (patches, stdin, --git, --file, --tree --all), load the config,
+// run the engine.
+import { resolve } from 'node:path';
+import {
+  applyToTree,
+  buildChangeSet,
+  changeSetFromFiles,
+  changeSetFromGit,
+  parsePatchInput,
+  readPatchSource,
+  type ChangeSet,
+  type ParsedInput,
+} from '../patch/index.js';
+import { findConfigFile, loadConfigFile, defaultConfig, type IovalintConfig } from '../review/config.js';
+import { review } from '../review/index.js';
+import { registeredRules } from '../review/defaults.js';
+import type { Report } from '../review/types.js';
+import type { CliOptions } from './main.js';
+import { UsageError } from './errors.js';
+
+export async function runReview(inputs: string[], options: CliOptions): Promise<{ report?: Report; listing?: string }> {
+  const rules = registeredRules();
+  const known = new Set(rules.map((r) => r.meta.id));
+  if (options.listRules) {
+    const width = Math.max(...rules.map((r) => r.meta.id.length), 10);
+    return {
+      listing: rules.map((r) => `${r.meta.id.padEnd(width)}  ${r.meta.severity.padEnd(7)}  ${r.meta.description}\n`).join(''),
+    };
+  }
+  for (const id of [...options.rule, ...options.disable]) {
+    if (!known.has(id)) throw new UsageError(`unknown rule '${id}' (see --list-rules)`);
+  }
+  const config = loadConfig(options, known);
+  const changeSet = await selectInput(inputs, options);
+  const report = await review(changeSet, {
+    config,
+    only: options.rule,
+    disable: options.disable,
+    ...(options.sim ? {} : { simulator: false as const }),
+    notCIsError: true,
+  });
+  return { report };
+}
+
+function loadConfig(options: CliOptions, known: ReadonlySet<string>): IovalintConfig {
+  if (options.config) return loadConfigFile(options.config, known);
+  const found = findConfigFile(options.tree ?? process.cwd());
+  return found ? loadConfigFile(found, known) : defaultConfig();
+}
+
+async function selectInput(inputs: string[], options: CliOptions): Promise<ChangeSet> {
+  const modes = [inputs.length > 0, options.git !== undefined, options.file !== undefined, options.all === true].filter(Boolean).length;
+  if (modes > 1) throw new UsageError('give patches, --git, --file or --tree --all, not several of them');
+  if (options.all && !options.tree) throw new UsageError('--all needs --tree DIR');
+  if (options.git !== undefined) {
+    if (options.tree) throw new UsageError('--git reads post-images from git; --tree is not needed');
+    return changeSetFromGit(options.git, process.cwd(), options.maxBytes ? { maxBytes: options.maxBytes } : {});
+  }
+  if (options.file !== undefined) {
+    return changeSetFromFiles(options.file, options.tree ? { root: resolve(options.tree) } : {});
+  }
+  if (options.all) return changeSetFromFiles([options.tree!], { root: resolve(options.tree!) });
+  if (inputs.length === 0) {
+    if (process.stdin.isTTY) {
+      throw new UsageError('no input: give a patch file (or - for stdin), --git A..B or --file PATH; see --help');
+    }
+    inputs = ['-'];
+  }
+  const parsed: ParsedInput[] = [];
+  for (const input of inputs) {
+    const source = await readPatchSource(input, options.maxBytes ? { maxBytes: options.maxBytes } : {});
+    parsed.push(parsePatchInput(source.text, source.origin, options.maxBytes ? { maxBytes: options.maxBytes } : {}));
+  }
+  const series = joinSeries(parsed);
+  return options.tree ? applyToTree(series, options.tree) : buildChangeSet(series);
+}
+
+/** Several input files (0001-….patch 0002-….patch) form one series, in the order given. */
+function joinSeries(parsed: ParsedInput[]): ParsedInput {
+  if (parsed.length === 1) return parsed[0]!;
+  const patches = parsed.flatMap((p) => p.patches).map((patch, index) => ({ ...patch, info: { ...patch.info, index } }));
+  return {
+    form: parsed.every((p) => p.form === parsed[0]!.form) ? parsed[0]!.form : 'mbox',
+    origin: parsed.map((p) => p.origin).join(' '),
+    patches,
+    omittedFiles: parsed.flatMap((p) => p.omittedFiles),
+    notes: parsed.flatMap((p) => p.notes),
+  };
+}
