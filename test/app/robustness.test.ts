@@ -17,13 +17,13 @@ const linkLines = (cs: ChangeSet): Finding[] =>
 
 describe('current and never stuck', () => {
   it('a push during analysis makes the SHA stale: check run cancelled, nothing published', async () => {
-    let gh!: Awaited<ReturnType<typeof harness>>['gh'];
+    const holder: { gh?: Awaited<ReturnType<typeof harness>>['gh'] } = {};
     const engine = engineDouble((cs) => {
-      loadXferPull(gh, 2); // the PR moves on while the engine runs
+      loadXferPull(holder.gh!, 2); // the PR moves on while the engine runs
       return linkLines(cs);
     });
     const h = await harness({ engine });
-    gh = h.gh;
+    const gh = (holder.gh = h.gh);
     const pull = loadXferPull(gh, 1);
     await h.receive('pull_request', pullRequestPayload(gh, 'opened', pull));
     const [run] = gh.runsFor(pull.headSha);
