@@ -39,7 +39,20 @@ export function parseMail(lines: readonly string[], firstLine: number): MailMess
   const raw = lines.slice(next);
   const decoded = needsDecoding(headers) ? decodeBody(raw, headers, 0).split('\n') : raw;
   if (decoded !== raw && decoded[decoded.length - 1] === '') decoded.pop();
+  const contentType = parseContentType(headers.get('content-type')?.[0]);
+  if (contentType.params.get('format')?.toLowerCase() === 'flowed') unstuffFlowed(decoded);
   return { headers, bodyLines: decoded, bodyFirstLine: firstLine + next };
+}
+
+/**
+ * RFC 3676: a format=flowed sender adds a space to every line that starts with one, so a diff's
+ * context lines arrive with two. Undo it. (Soft line breaks are left alone: joining lines at
+ * trailing spaces would corrupt diffs that carry trailing whitespace.)
+ */
+function unstuffFlowed(lines: string[]): void {
+  for (let k = 0; k < lines.length; k++) {
+    if (lines[k]!.startsWith(' ')) lines[k] = lines[k]!.slice(1);
+  }
 }
 
 /** A plain 7bit/8bit text body is used as it is: no copy of a large series is made. */

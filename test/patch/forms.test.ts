@@ -75,6 +75,12 @@ describe('git format-patch mail', () => {
     expect(parsed.patches[0]!.files.find((f) => f.newPath === 'scripts/iova-check.sh')).toMatchObject({ oldMode: '100644', newMode: '100755' });
   });
 
+  it('undoes format=flowed space-stuffing of a mail', () => {
+    const [head, body] = readFixture('format-patch.patch').split(/\n\n(.*)/s) as [string, string];
+    const flowed = `${head}\nContent-Type: text/plain; charset=UTF-8; format=flowed\n\n${body.replace(/^ /gm, '  ')}`;
+    expect(build('flowed.eml', flowed).files.map((f) => f.postImage)).toEqual(cs.files.map((f) => f.postImage));
+  });
+
   it('reads CRLF mail exactly like LF mail', () => {
     const crlf = build('format-patch.patch', readFixture('format-patch.patch').replace(/\n/g, '\r\n'));
     expect(crlf.files.map((f) => [f.path, f.postImage, [...f.changedLines]])).toEqual(cs.files.map((f) => [f.path, f.postImage, [...f.changedLines]]));
@@ -142,6 +148,11 @@ describe('mbox series', () => {
     expect(parsed.patches.map((p) => p.info.index)).toEqual([0, 1, 2]);
     expect(parsed.patches.map((p) => p.info.origin)).toEqual(['series.mbox:81', 'series.mbox:23', 'series.mbox:135']);
     expect(parsed.notes.some((n) => /cover letter skipped: \[PATCH 0\/3\]/.test(n))).toBe(true);
+  });
+
+  it('reads a CRLF mbox exactly like an LF one', () => {
+    const crlf = parsePatchInput(readFixture('series.mbox').replace(/\n/g, '\r\n'), 'series.mbox');
+    expect(buildChangeSet(crlf)).toEqual(buildChangeSet(parsed));
   });
 
   it('keeps file order when the patches are not numbered', () => {
