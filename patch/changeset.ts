@@ -35,6 +35,8 @@ interface FileState {
   exists: boolean;
   binary: boolean;
   hunks: HunkInfo[];
+  /** A file diff named it (a copy's source is only read). */
+  touched?: boolean;
 }
 
 /** The ChangeSet of a parsed input without a tree: post-images rebuilt from hunks. */
@@ -67,6 +69,7 @@ class SeriesApplier {
     const files: ChangedFile[] = [];
     for (const state of this.all) {
       if (state.basePath === null && !state.exists) continue; // created and deleted again
+      if (!state.touched) continue; // only read, as the source of a copy
       files.push(this.describe(state));
     }
     const changeSet: ChangeSet = {
@@ -148,6 +151,7 @@ class SeriesApplier {
         this.live.set(state.path, state);
         break;
     }
+    state.touched = true;
     if (file.binary) state.binary = true;
     this.applyHunksTo(patch, file, state);
     if (file.kind === 'delete') {

@@ -168,3 +168,41 @@ describe('a rename, new, deleted, binary and mode-only change with --tree', () =
     }
   });
 });
+
+describe('a copy', () => {
+  const copy = [
+    'diff --git a/drivers/iommu/iova-helpers.c b/drivers/iommu/iova-copy.c',
+    'similarity index 93%',
+    'copy from drivers/iommu/iova-helpers.c',
+    'copy to drivers/iommu/iova-copy.c',
+    '--- a/drivers/iommu/iova-helpers.c',
+    '+++ b/drivers/iommu/iova-copy.c',
+    '@@ -1,5 +1,5 @@',
+    ' // SPDX-License-Identifier: GPL-2.0',
+    ' /*',
+    '- * Small IOVA helpers (iovalint test fixture).',
+    '+ * A copy of the small IOVA helpers (iovalint test fixture).',
+    '  */',
+    ' #include <linux/iova.h>',
+    '',
+  ].join('\n');
+
+  it('is an added file that remembers its source, with the copy applied to the source text', () => {
+    const parsed = parsePatchInput(copy, 'copy.diff');
+    expect(parsed.patches[0]!.files[0]).toMatchObject({ kind: 'copy', oldPath: 'drivers/iommu/iova-helpers.c', newPath: 'drivers/iommu/iova-copy.c', similarity: 93 });
+    const sparse = fileOf(buildChangeSet(parsed), 'drivers/iommu/iova-copy.c');
+    expect(sparse).toMatchObject({ status: 'added', oldPath: 'drivers/iommu/iova-helpers.c', partial: true });
+    expect([...sparse.changedLines]).toEqual([3]);
+    const { dir, cleanup } = scratchDir('trees/after-series');
+    try {
+      const cs = applyToTree(parsed, dir);
+      expect(cs.files.map((f) => f.path)).toEqual(['drivers/iommu/iova-copy.c']);
+      const full = fileOf(cs, 'drivers/iommu/iova-copy.c');
+      const source = readFixture('trees/after-series/drivers/iommu/iova-helpers.c');
+      expect(full.partial).toBe(false);
+      expect(full.postImage).toBe(source.replace(' * Small IOVA', ' * A copy of the small IOVA'));
+    } finally {
+      cleanup();
+    }
+  });
+});
