@@ -2,7 +2,7 @@
 // Everything else is ordinary code in the modules beside this one.
 import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import { CHECK_NAME } from './check-run.js';
-import { defaultEngine, type ReviewEngine } from './engine.js';
+import { createEngine, type ReviewEngine } from './engine.js';
 import { DeliveryLog, ReviewQueue } from './queue.js';
 import { runReviewJob, type ReviewTarget } from './review-job.js';
 
@@ -44,7 +44,7 @@ export function createIovalintApp(options: IovalintAppOptions = {}): IovalintApp
   let enginePromise: Promise<ReviewEngine> | undefined;
   const engine = (): Promise<ReviewEngine> => {
     const given = options.engine;
-    enginePromise ??= given === undefined ? defaultEngine() : typeof given === 'function' ? given() : Promise.resolve(given);
+    enginePromise ??= given === undefined ? Promise.resolve(createEngine()) : typeof given === 'function' ? given() : Promise.resolve(given);
     return enginePromise;
   };
   const deliveries = new DeliveryLog();

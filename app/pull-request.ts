@@ -25,7 +25,7 @@ export interface PullRequestRef extends RepoRef {
 
 export interface LoadedChange {
   changeSet: ChangeSet;
-  /** Files the app could not hand to the engine, with the reason (limits, missing diff, …). */
+  /** Files the app could not hand to the engine, with the reason (limits, missing diff, …); also in changeSet.omittedFiles. */
   unavailable: Map<string, string>;
   /** One line each, for the summary. */
   notes: string[];
@@ -220,9 +220,11 @@ export async function loadPullRequestChange(gh: GitHub, pr: PullRequestRef, limi
   }
   if (overTotal) notes.push(`Post-images stopped at limits.total-bytes (${limits.totalBytes} bytes); the remaining files were not reviewed.`);
 
+  // Files the app could not read go to omittedFiles: review() lists them as not checked, with why.
   return {
     changeSet: {
-      files: slots,
+      files: slots.filter((f) => !unavailable.has(f.path)),
+      ...(unavailable.size ? { omittedFiles: [...unavailable].map(([path, reason]) => ({ path, reason })) } : {}),
       patches: [{ index: 0, subject: pr.title, origin: `PR #${pr.number}` }],
       source: `PR #${pr.number} (${pr.owner}/${pr.repo} @ ${pr.headSha.slice(0, 7)})`,
       wholeFiles: false,

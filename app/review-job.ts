@@ -15,7 +15,7 @@ import {
   type RepoRef,
 } from './check-run.js';
 import { readRawConfig, validateConfigObject, wantsDrafts } from './config.js';
-import { recordUnavailable, type ReviewEngine } from './engine.js';
+import type { ReviewEngine } from './engine.js';
 import { loadPullRequestChange } from './pull-request.js';
 import type { JobSignal } from './queue.js';
 import { fingerprintsIn, planComments } from './review-comments.js';
@@ -107,7 +107,6 @@ export async function runReviewJob(gh: GitHub, target: ReviewTarget, readConfig:
     const loaded = await loadPullRequestChange(gh, { ...repo, number: target.number, headSha: target.headSha, title: title ?? '' }, settings.app.limits);
     if (await superseded()) return;
     const report = await engine.review(loaded.changeSet, settings);
-    recordUnavailable(report, loaded.unavailable);
     if (await superseded()) return;
 
     // Publish only for the PR's current head.

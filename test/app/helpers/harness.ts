@@ -69,9 +69,13 @@ export function reportOf(changeSet: ChangeSet, findings: Finding[]): Report {
     findings,
     refuted: [],
     unusedSuppressions: [],
-    files: changeSet.files.map((f) => ({ path: f.path, status: f.status, analysed: f.isC && f.postImage !== undefined, ...(f.isC ? {} : { reason: 'not C' }) })),
+    files: [
+      ...changeSet.files.map((f) => ({ path: f.path, status: f.status, analysed: f.isC && f.postImage !== undefined, ...(f.isC ? {} : { reason: 'not C' }) })),
+      ...(changeSet.omittedFiles ?? []).map((o) => ({ path: o.path, status: 'modified', analysed: false, reason: o.reason })),
+    ],
     functions: [],
-    notChecked: [],
+    // As review() does: files the input names but does not show are not checked, with the reason.
+    notChecked: (changeSet.omittedFiles ?? []).map((o) => ({ file: o.path, reason: o.reason })),
     timings: { parseMs: 0, rulesMs: 0, simMs: 0, totalMs: 0 },
   };
 }
