@@ -1,8 +1,10 @@
 // Contracts of the C layer: a parsed file and its function index. Implementation in c/*.ts.
 import type Parser from 'tree-sitter';
+import type { MacroRewrite } from './macro-prepass.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
+export type { MacroRewrite, RewriteKind } from './macro-prepass.js';
 
 /** 1-based inclusive post-image line range. */
 export interface LineRange {
@@ -16,7 +18,10 @@ export interface FunctionInfo {
   node: SyntaxNode;
   /** Exact post-image lines of the definition (return type through closing brace). */
   lines: LineRange;
-  /** Parameter names in order, with their declared type text ("size_t", "struct device *"). */
+  /**
+   * Parameter names in order, with their declared type text ("size_t", "struct device *").
+   * The type text leaves out annotations (`__user`, `__iomem`) and normalises whitespace.
+   */
   params: Array<{ name: string; type: string }>;
   returnType: string;
   isStatic: boolean;
@@ -26,13 +31,27 @@ export interface FunctionInfo {
   hasError: boolean;
   /** Why it is not checked, when it is not ("parse error at line 42"). */
   notCheckedReason?: string;
+  /** Also declared `inline` (or `__always_inline`). */
+  isInline?: boolean;
+  /** The `compound_statement` body. */
+  body?: SyntaxNode;
+  /**
+   * Lines of preprocessor branches (`#else` arms...) that the pre-pass hid from the parser because
+   * the conditional split a statement: the function was analysed in one configuration only.
+   */
+  hiddenBranches?: LineRange[];
 }
 
 export interface ParsedFile {
   path: string;
+  /** The original text; `node.text` reads from it. */
   text: string;
   tree: Tree;
   functions: FunctionInfo[];
   /** Count of ERROR/MISSING nodes in the whole file, after kernel-macro handling. */
   errorCount: number;
+  /** The text tree-sitter parsed (same length and line breaks as `text`, macros rewritten). */
+  parsedText?: string;
+  /** What the kernel-macro pre-pass rewrote, in offset order. */
+  rewrites?: MacroRewrite[];
 }

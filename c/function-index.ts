@@ -1,0 +1,232 @@
+// The function index: every function_definition with its name, exact lines, parameters, return
+// type, linkage and parse health; and the mapping from changed lines to functions.
+import type { FunctionInfo, LineRange, MacroRewrite, SyntaxNode } from './types.js';
+
+/** Node types that may hold function definitions at file level. */
+const CONTAINERS = new Set([
+  'translation_unit', 'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef',
+  'linkage_specification', 'declaration_list', 'ERROR',
+]);
+
+const DECLARATOR_WRAPPERS = new Set(['pointer_declarator', 'parenthesized_declarator', 'attributed_declarator']);
+
+export interface IndexOptions {
+  /** The text tree-sitter parsed (annotations blanked); type texts are read from it. */
+  parsedText: string;
+  /** Post-image lines known (from hunks); functions not wholly inside them are partial. */
+  knownLines?: ReadonlyArray<readonly [number, number]>;
+  /** Pre-pass rewrites, for the hidden preprocessor branches of each function. */
+  rewrites?: readonly MacroRewrite[];
+}
+
+/** All function definitions of a tree, in source order. */
+export function indexFunctions(root: SyntaxNode, options: IndexOptions): FunctionInfo[] {
+  const out: FunctionInfo[] = [];
+  const hidden = (options.rewrites ?? []).filter((r) => r.kind === 'preproc-branch');
+  const visit = (node: SyntaxNode, inError: boolean): void => {
+    for (const child of node.namedChildren) {
+      if (child.type === 'function_definition') {
+        out.push(describeFunction(child, inError, options, hidden));
+      } else if (CONTAINERS.has(child.type)) {
+        visit(child, inError || child.type === 'ERROR');
+      }
+    }
+  };
+  visit(root, root.type === 'ERROR');
+  return out;
+}
+
+/** The innermost function_declarator whose declarator is the function's name. */
+export function functionDeclaratorOf(def: SyntaxNode): SyntaxNode | undefined {
+  let d = def.childForFieldName('declarator');
+  for (let budget = 32; d && budget > 0; budget--) {
+    if (d.type === 'function_declarator') {
+      const inner = d.childForFieldName('declarator');
+      if (inner?.type === 'identifier') return d;
+      d = inner;
+      continue;
+    }
+    if (DECLARATOR_WRAPPERS.has(d.type)) {
+      d = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c.type.endsWith('declarator') || c.type === 'identifier') ?? null;
+      continue;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+function sliceParsed(node: SyntaxNode, parsedText: string): string {
+  return parsedText.slice(node.startIndex, node.endIndex);
+}
+
+/** Collapse whitespace, and tighten around `*`, `(`, `)`, `[`, `]`, `,`. */
+export function normalizeTypeText(s: string): string {
+  return s
+    .replace(/\s+/g, ' ')
+    .replace(/\s*\*\s*/g, ' *')
+    .replace(/\*\s+(?=\*)/g, '*')
+    .replace(/\(\s+/g, '(')
+    .replace(/\s+\)/g, ')')
+    .replace(/\s*\[\s*/g, ' [')
+    .replace(/\s+\]/g, ']')
+    .replace(/\s*,\s*/g, ', ')
+    .trim();
+}
+
+/** Name and type text of one parameter_declaration (the type with the name removed from its declarator). */
+export function describeParameter(param: SyntaxNode, parsedText: string): { name: string; type: string } {
+  if (param.type === 'variadic_parameter') return { name: '...', type: '...' };
+  const declarator = param.childForFieldName('declarator');
+  const whole = sliceParsed(param, parsedText);
+  if (!declarator) return { name: '', type: normalizeTypeText(whole) };
+  const nameNode = declaratorName(declarator);
+  if (!nameNode) return { name: '', type: normalizeTypeText(whole) };
+  const before = parsedText.slice(param.startIndex, nameNode.startIndex);
+  const after = parsedText.slice(nameNode.endIndex, param.endIndex);
+  return { name: nameNode.text, type: normalizeTypeText(`${before} ${after}`) };
+}
+
+/** The identifier a declarator declares (through pointers, arrays, parentheses, functions, initialisers). */
+export function declaratorName(declarator: SyntaxNode): SyntaxNode | undefined {
+  let d: SyntaxNode | null = declarator;
+  for (let budget = 32; d && budget > 0; budget--) {
+    if (d.type === 'identifier' || d.type === 'field_identifier' || d.type === 'type_identifier') return d;
+    d = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c.type.endsWith('declarator') || c.type === 'identifier') ?? null;
+  }
+  return undefined;
+}
+
+function firstErrorLine(node: SyntaxNode): number | undefined {
+  const cursor = node.walk();
+  for (let budget = 200_000; budget > 0; budget--) {
+    const n = cursor.currentNode;
+    if (n.type === 'ERROR' || n.isMissing) return n.startPosition.row + 1;
+    if (n.hasError && cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent() || cursor.currentNode.id === node.id) return undefined;
+    }
+  }
+  return undefined;
+}
+
+function describeFunction(
+  def: SyntaxNode,
+  inError: boolean,
+  options: IndexOptions,
+  hidden: readonly MacroRewrite[],
+): FunctionInfo {
+  const lines: LineRange = { start: def.startPosition.row + 1, end: def.endPosition.row + 1 };
+  const fd = functionDeclaratorOf(def);
+  const nameNode = fd?.childForFieldName('declarator');
+  const name = nameNode?.text ?? declaratorName(def.childForFieldName('declarator') ?? def)?.text ?? '<unnamed>';
+  const params: Array<{ name: string; type: string }> = [];
+  const list = fd?.childForFieldName('parameters');
+  if (list) {
+    for (const p of list.namedChildren) {
+      if (p.type !== 'parameter_declaration' && p.type !== 'variadic_parameter') continue;
+      const described = describeParameter(p, options.parsedText);
+      if (described.name === '' && described.type === 'void' && list.namedChildren.length === 1) break;
+      params.push(described);
+    }
+  }
+  let isStatic = false;
+  let isInline = false;
+  const qualifiers: string[] = [];
+  for (const c of def.namedChildren) {
+    if (c.type === 'storage_class_specifier') {
+      const w = sliceParsed(c, options.parsedText).trim();
+      if (w === 'static') isStatic = true;
+      if (w.includes('inline')) isInline = true;
+    } else if (c.type === 'type_qualifier') {
+      qualifiers.push(sliceParsed(c, options.parsedText).trim());
+    }
+  }
+  if (/__always_inline|\binline\b/.test(options.parsedText.slice(def.startIndex, (fd ?? def).startIndex)) || /__always_inline/.test(def.text.slice(0, 200))) {
+    isInline = true;
+  }
+  const typeNode = def.childForFieldName('type');
+  let stars = '';
+  for (let d = def.childForFieldName('declarator'); d && d.type !== 'function_declarator'; d = d.childForFieldName('declarator')) {
+    if (d.type === 'pointer_declarator') stars += '*';
+  }
+  const returnType = normalizeTypeText(
+    [...qualifiers, typeNode ? sliceParsed(typeNode, options.parsedText) : 'int'].join(' ') + (stars ? ` ${stars}` : ''),
+  );
+
+  let hasError = inError || def.hasError;
+  let notCheckedReason: string | undefined;
+  if (hasError) {
+    const line = firstErrorLine(def) ?? lines.start;
+    notCheckedReason = `parse error at line ${line}`;
+  } else if (!fd) {
+    hasError = true;
+    notCheckedReason = `function header not understood at line ${lines.start}`;
+  }
+  const body = def.childForFieldName('body') ?? undefined;
+  const hiddenBranches: LineRange[] = [];
+  for (const r of hidden) {
+    if (r.start >= def.startIndex && r.end <= def.endIndex) hiddenBranches.push(offsetLines(def, r));
+  }
+  const info: FunctionInfo = {
+    name,
+    node: def,
+    lines,
+    params,
+    returnType,
+    isStatic,
+    isInline,
+    partial: options.knownLines ? !linesKnown(lines, options.knownLines) : false,
+    hasError,
+    body,
+  };
+  if (notCheckedReason) info.notCheckedReason = notCheckedReason;
+  if (hiddenBranches.length > 0) info.hiddenBranches = hiddenBranches;
+  return info;
+}
+
+/** Lines of an offset range inside `within` (counted from the node's own text). */
+function offsetLines(within: SyntaxNode, r: { start: number; end: number }): LineRange {
+  const text = within.text;
+  const base = within.startPosition.row + 1;
+  const count = (upTo: number): number => {
+    let n = 0;
+    for (let i = text.indexOf('\n'); i >= 0 && i < upTo; i = text.indexOf('\n', i + 1)) n++;
+    return n;
+  };
+  return { start: base + count(r.start - within.startIndex), end: base + count(r.end - 1 - within.startIndex) };
+}
+
+/** Every line of `range` lies inside one of the known ranges (merged, sorted or not). */
+export function linesKnown(range: LineRange, known: ReadonlyArray<readonly [number, number]>): boolean {
+  const sorted = [...known].sort((a, b) => a[0] - b[0]);
+  let next = range.start;
+  for (const [s, e] of sorted) {
+    if (s > next) break;
+    if (e >= next) next = e + 1;
+    if (next > range.end) return true;
+  }
+  return next > range.end;
+}
+
+/**
+ * Functions that a change touches: a changed line inside the definition, or a deletion right after
+ * a line of it that is not its last (lines deleted after the closing brace are outside).
+ */
+export function functionsTouching(
+  functions: readonly FunctionInfo[],
+  changedLines: Iterable<number>,
+  deletionPoints: Iterable<number> = [],
+): FunctionInfo[] {
+  const changed = [...changedLines];
+  const deleted = [...deletionPoints];
+  return functions.filter(
+    (f) =>
+      changed.some((l) => l >= f.lines.start && l <= f.lines.end) ||
+      deleted.some((d) => d >= f.lines.start && d < f.lines.end),
+  );
+}
+
+/** The function whose definition holds `line`, if any. */
+export function functionAtLine(functions: readonly FunctionInfo[], line: number): FunctionInfo | undefined {
+  return functions.find((f) => line >= f.lines.start && line <= f.lines.end);
+}
