@@ -305,8 +305,7 @@ class DiffParser {
       if (this.mode === 'strict') {
         throw this.countError(path, hunk, headerIndex);
       }
-      hunk.truncated = true;
-      this.restoreLostBlankContext(path, hunk, oldLines - remainingOld);
+      this.restoreLostBlankContext(path, hunk, remainingOld, remainingNew);
     } else if (this.mode === 'strict') {
       this.checkNoExtraLines(path, hunk, headerIndex);
     }
@@ -355,37 +354,53 @@ class DiffParser {
   }
 
   /**
-   * Mail clients drop whitespace-only lines, so a quoted hunk can lose a blank context line (the
-   * seed reply lost the blank line between two functions). git writes 3 lines of leading context
-   * unless the hunk starts at line 1, so a shortfall there counts the lost blank lines; where they
-   * went is judged by kernel layout (see blankSlotScore).
+   * Mail clients drop whitespace-only lines, so a quoted hunk can lose blank context lines (the
+   * seed reply lost the blank line between two functions). Two cases tell how many were lost:
+   * - git writes 3 lines of leading context unless the hunk starts at line 1, so a shortfall
+   *   there counts lost blank lines, wherever the quote stops;
+   * - a hunk whose quote runs on to the next hunk or file header was shown to its end, so when it
+   *   is short by the same number of old and new lines, those are lost blank context lines.
+   * Where they went is judged by kernel layout (blankSlotScore). Otherwise the hunk is truncated:
+   * the rest is unknown.
    */
-  private restoreLostBlankContext(path: string, hunk: ParsedHunk, shownOld: number): void {
+  private restoreLostBlankContext(path: string, hunk: ParsedHunk, missingOld: number, missingNew: number): void {
+    const next = this.i < this.src.length ? this.src.text(this.i) : '';
+    const seenToEnd = this.src.breakBefore(this.i) === undefined && (isHunkHeader(next) || next.startsWith('diff --git '));
     const firstChange = hunk.lines.findIndex((l) => l[0] !== ' ');
-    if (firstChange < 0 || hunk.oldStart <= 1 || firstChange >= DEFAULT_CONTEXT) return;
-    const missing = Math.min(DEFAULT_CONTEXT - firstChange, hunk.oldLines - shownOld);
-    if (missing <= 0) return;
-    const slots: number[] = [];
-    for (let m = 0; m < missing; m++) {
-      const leading = hunk.lines.findIndex((l) => l[0] !== ' ');
-      let best = leading;
-      let bestScore = -Infinity;
-      // Ties go to the slot nearest the change.
-      for (let slot = leading; slot >= 0; slot--) {
-        const score = blankSlotScore(hunk.lines[slot - 1]?.slice(1), hunk.lines[slot]?.slice(1));
-        if (score > bestScore) {
-          best = slot;
-          bestScore = score;
+    const leadingShort = firstChange >= 0 && hunk.oldStart > 1 ? Math.max(0, DEFAULT_CONTEXT - firstChange) : 0;
+    const restored: number[] = [];
+    const restore = (count: number, from: number, to: () => number): void => {
+      for (let m = 0; m < count; m++) {
+        let best = to();
+        let bestScore = -Infinity;
+        // Ties go to the slot nearest the end of the range.
+        for (let slot = to(); slot >= from; slot--) {
+          const score = blankSlotScore(hunk.lines[slot - 1]?.slice(1), hunk.lines[slot]?.slice(1));
+          if (score > bestScore) {
+            best = slot;
+            bestScore = score;
+          }
         }
+        hunk.lines.splice(best, 0, ' ');
+        hunk.noNewlineAt = hunk.noNewlineAt.map((k) => (k >= best ? k + 1 : k));
+        restored.push(best + 1);
       }
-      hunk.lines.splice(best, 0, ' ');
-      hunk.noNewlineAt = hunk.noNewlineAt.map((k) => (k >= best ? k + 1 : k));
-      slots.push(best + 1);
+    };
+    const leading = Math.min(leadingShort, missingOld, missingNew);
+    restore(leading, 0, () => hunk.lines.findIndex((l) => l[0] !== ' '));
+    missingOld -= leading;
+    missingNew -= leading;
+    if (seenToEnd && missingOld === missingNew && missingOld > 0) {
+      restore(missingOld, 0, () => hunk.lines.length);
+      missingOld = missingNew = 0;
     }
-    this.notes.push(
-      `${this.origin}:${hunk.inputLine}: ${path}: hunk ${hunk.header} shows ${firstChange} of ${DEFAULT_CONTEXT} leading context lines; ` +
-        `restored ${missing} blank line(s) the quoting lost, as hunk line(s) ${slots.join(', ')}`,
-    );
+    hunk.truncated = missingOld > 0 || missingNew > 0;
+    if (restored.length > 0) {
+      this.notes.push(
+        `${this.origin}:${hunk.inputLine}: ${path}: hunk ${hunk.header} lost ${restored.length} blank context line(s) in the quoting; ` +
+          `restored as hunk line(s) ${restored.sort((a, b) => a - b).join(', ')}`,
+      );
+    }
   }
 
   /** Skip the base85 blocks after "GIT binary patch": "literal N"/"delta N", data, blank line. */

@@ -100,7 +100,7 @@ describe('an archive page with flowed quoting and a lost blank line', () => {
 
   it('undoes the stuffing and puts the lost blank line back where it was', () => {
     expect(parsed.notes.some((n) => n.includes('space-stuffing removed'))).toBe(true);
-    expect(parsed.notes.some((n) => n.includes('restored 1 blank line'))).toBe(true);
+    expect(parsed.notes.some((n) => n.includes('lost 1 blank context line(s) in the quoting; restored as hunk line(s) 1'))).toBe(true);
     expect(dma.knownLines).toEqual([[39, 60]]);
     expect(lineOf(dma.postImage, 39)).toBe('');
     expect(lineOf(dma.postImage, 40)).toBe('\treturn SIZE_MAX;');
@@ -108,6 +108,22 @@ describe('an archive page with flowed quoting and a lost blank line', () => {
     expect(lineOf(dma.postImage, 50)).toBe('bool dma_iova_try_alloc(struct device *dev, struct dma_iova_state *state,');
     expect(lineOf(dma.postImage, 59)).toBe('\tif (!size)');
     expect([...dma.changedLines]).toEqual(range(42, 60));
+  });
+});
+
+describe('a quoted hunk shown to its end but short of its blank lines', () => {
+  it('puts the lost blank context lines back and keeps the hunk whole', () => {
+    const original = readFixture('reply-gtgt.txt');
+    const damaged = original
+      .replace('>> \tunsigned long shift, iova_len;\n>>\n', '>> \tunsigned long shift, iova_len;\n')
+      .replace('>> \tiova_len = size >> shift;\n>> \n>\n> Why drop the blank line here?\n>\n', '>> \tiova_len = size >> shift;\n');
+    expect(damaged.length).toBe(original.length - 43);
+    const parsed = parsePatchInput(damaged, 'damaged.txt');
+    expect(parsed.patches[0]!.files[0]!.hunks[0]!.truncated).toBe(false);
+    expect(parsed.notes.some((n) => n.includes('lost 2 blank context line(s) in the quoting; restored as hunk line(s) 3, 9'))).toBe(true);
+    const dma = fileOf(buildChangeSet(parsed), 'drivers/iommu/dma-iommu.c');
+    expect(dma.knownLines).toEqual([[15, 23], [30, 35], [58, 64]]);
+    expect(knownLinesMismatches(dma, readFixture('trees/after-series/drivers/iommu/dma-iommu.c'))).toEqual([]);
   });
 });
 
