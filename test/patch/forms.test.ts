@@ -104,6 +104,12 @@ describe('plain diffs', () => {
     expect([...dma.deletionPoints]).toEqual([32]);
   });
 
+  it('reads `git show` output with its commit header', () => {
+    const show = `commit 134085ff9b8bf4509e26e98fa53efcb5492c99e4\nAuthor: Ada Fixture <ada@example.org>\nDate:   Sat Nov 28 01:35:16 2026 +0000\n\n    iommu/dma: reject zero and flag-sized IOVA allocations\n\n    Signed-off-by: Ada Fixture <ada@example.org>\n\n${readFixture('plain.diff')}`;
+    const info = parsePatchInput(show, 'show.txt').patches[0]!.info;
+    expect(info).toMatchObject({ subject: 'iommu/dma: reject zero and flag-sized IOVA allocations', author: 'Ada Fixture <ada@example.org>', date: 'Sat Nov 28 01:35:16 2026 +0000' });
+  });
+
   it('ignores colour codes of `git diff --color`', () => {
     const coloured = readFixture('plain.diff').replace(/^([+-].*)$/gm, '\x1b[32m$1\x1b[m').replace(/^(@@.*@@)/gm, '\x1b[36m$1\x1b[m');
     expect(build('coloured.diff', coloured).files.map((f) => f.postImage)).toEqual(build('plain.diff').files.map((f) => f.postImage));
