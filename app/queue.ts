@@ -35,6 +35,7 @@ export class ReviewQueue {
   private readonly pending = new Map<string, ReviewJob>();
   private readonly running = new Map<string, Running>();
   private idleWaiters: Array<() => void> = [];
+  private closed = false;
 
   constructor(private readonly options: QueueOptions) {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new Error('queue concurrency must be a positive integer');
@@ -49,6 +50,7 @@ export class ReviewQueue {
   }
 
   enqueue(job: ReviewJob): EnqueueResult {
+    if (this.closed) return 'queue-full';
     const key = ReviewQueue.key(job);
     if (this.pending.has(key) || this.running.has(key)) return 'duplicate';
     if (job.supersedes) {
@@ -72,6 +74,17 @@ export class ReviewQueue {
   idle(): Promise<void> {
     if (this.pending.size === 0 && this.running.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops taking work for shutdown: waiting jobs are dropped (they have published nothing yet),
+   * running ones finish, so no check run is left in progress by a deploy.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.pending.values()) this.options.onDropped?.(job, 'shutting down');
+    this.pending.clear();
+    return this.idle();
   }
 
   private prRunning(pr: string): boolean {

@@ -62,7 +62,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const webhookPath = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
   // createProbot reads APP_ID, the private key, WEBHOOK_SECRET, LOG_LEVEL and GHE_HOST /
   // GHE_PROTOCOL (base URL `${GHE_PROTOCOL}://${GHE_HOST}/api/v3`) from `env`.
-  const probot = createProbot({ env: { ...env, WEBHOOK_PATH: webhookPath }, overrides: { Octokit: options.Octokit ?? appOctokit() } });
+  let probot: Probot;
+  try {
+    probot = createProbot({ env: { ...env, WEBHOOK_PATH: webhookPath }, overrides: { Octokit: options.Octokit ?? appOctokit() } });
+  } catch (err) {
+    // createProbot swallows the key reader's error and Probot then says the key is missing.
+    if (/privateKey/.test((err as Error).message)) {
+      throw new Error('the private key in PRIVATE_KEY or PRIVATE_KEY_PATH could not be read (a PEM file, PKCS#1 or PKCS#8, is expected)');
+    }
+    throw err;
+  }
   const middleware = await createNodeMiddleware(options.app ?? iovalint, { probot, webhooksPath: webhookPath });
   const server = createServer((req, res) => {
     Promise.resolve(

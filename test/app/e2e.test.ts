@@ -143,6 +143,7 @@ describe('reviewing pull requests', () => {
     expect(gh.reviews).toHaveLength(1);
     expect(gh.reviewComments).toHaveLength(2);
     expect(gh.schemaErrors).toEqual([]);
+    expect(gh.requests.every((r) => r.enterprisePath)).toBe(true);
   });
 
   it('more than 50 findings: every annotation arrives, at most 50 per request', async () => {

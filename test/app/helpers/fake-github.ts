@@ -37,6 +37,8 @@ export interface RecordedRequest {
   body: unknown;
   /** The OpenAPI path template matched, e.g. /repos/{owner}/{repo}/check-runs. */
   route: string;
+  /** Sent under /api/v3, the GitHub Enterprise Server base path. */
+  enterprisePath: boolean;
   status: number;
 }
 
@@ -192,7 +194,7 @@ export class FakeGitHub {
       }
     }
     const { route, reply } = this.route(method, path, url.searchParams, accept, body);
-    this.requests.push({ method, path, query: url.searchParams, accept, body, route, status: reply.status });
+    this.requests.push({ method, path, query: url.searchParams, accept, body, route, status: reply.status, enterprisePath: url.pathname.startsWith('/api/v3/') });
     return reply;
   }
 
