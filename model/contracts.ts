@@ -240,6 +240,7 @@ export const FUNCTION_CONTRACTS: readonly FunctionContract[] = [
           ? [p('page', 'struct page *', 'page'), p('offset', 'size_t', 'offset', { note: 'byte offset into the page' })]
           : [p('ptr', 'void *', 'cpu-addr', { note: 'a kernel linear-map address (not vmalloc)' })];
     const unmap = name === 'dma_map_phys' ? 'dma_unmap_phys' : name.startsWith('dma_map_page') ? 'dma_unmap_page' : 'dma_unmap_single';
+    const unmaps = name === 'dma_map_phys' ? [unmap] : [unmap, `${unmap}_attrs`];
     return {
       name,
       layer: 'dma-api',
@@ -253,8 +254,8 @@ export const FUNCTION_CONTRACTS: readonly FunctionContract[] = [
         { id: 'dma-mask', condition: 'dev->dma_mask', onViolation: 'WARN_ON_ONCE → DMA_MAPPING_ERROR', kernelPerforms: true },
         { id: 'size-nonzero', condition: 'size != 0', onViolation: 'a 0-length IOVA allocation and map', kernelPerforms: false, invariant: 'alloc-nonzero' },
       ],
-      callerMust: mapObligations([unmap, `${unmap}_attrs`]),
-      releasedBy: [unmap, `${unmap}_attrs`],
+      callerMust: mapObligations(unmaps),
+      releasedBy: unmaps,
       since: name === 'dma_map_phys' ? 'v6.18' : undefined,
     };
   }),
