@@ -2,12 +2,12 @@
 // Everything else is ordinary code in the modules beside this one.
 import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import { CHECK_NAME } from './check-run.js';
-import { createEngine, type ReviewEngine } from './engine.js';
+import { createWorkerEngine, type ReviewEngine } from './engine.js';
 import { DeliveryLog, ReviewQueue } from './queue.js';
 import { runReviewJob, type ReviewTarget } from './review-job.js';
 
 export interface IovalintAppOptions {
-  /** The engine (default: the rule registry and simulator, as the command line uses them). */
+  /** The engine (default: the rule registry and simulator, as the command line uses them, in worker threads). */
   engine?: ReviewEngine | (() => Promise<ReviewEngine>);
   /** Reviews running at once (default: IOVALINT_CONCURRENCY or 2). */
   concurrency?: number;
@@ -44,7 +44,7 @@ export function createIovalintApp(options: IovalintAppOptions = {}): IovalintApp
   let enginePromise: Promise<ReviewEngine> | undefined;
   const engine = (): Promise<ReviewEngine> => {
     const given = options.engine;
-    enginePromise ??= given === undefined ? Promise.resolve(createEngine()) : typeof given === 'function' ? given() : Promise.resolve(given);
+    enginePromise ??= given === undefined ? Promise.resolve(createWorkerEngine()) : typeof given === 'function' ? given() : Promise.resolve(given);
     return enginePromise;
   };
   const deliveries = new DeliveryLog();
