@@ -28,16 +28,23 @@ export function validateConfigObject(value: unknown, knownRuleIds: ReadonlySet<s
   }
 }
 
-export type RawConfig = { ok: true; value: unknown } | { ok: false; message: string };
+/**
+ * The config object, or why it is unusable. `unreadable` is set when GitHub would not serve the
+ * file (an HTTP error after retries): the review then goes on with the defaults and says so, since
+ * an optional file GitHub cannot serve should not block every review. A file that is there but
+ * bad is `ok: false`, and the review stops on it.
+ */
+export type RawConfig = { ok: true; value: unknown; unreadable?: string } | { ok: false; message: string };
 
 /** Reads the config object; an unreadable file or bad YAML is a value naming the file. */
 export async function readRawConfig(readConfig: (name: string) => Promise<unknown>): Promise<RawConfig> {
   try {
     return { ok: true, value: await readConfig(APP_CONFIG_NAME) };
   } catch (err) {
-    const cause = (err as { cause?: { message?: string } }).cause?.message?.split('\n')[0];
     const status = (err as { status?: number }).status;
-    const reason = status ? `HTTP ${status}` : cause ? `not valid YAML: ${cause}` : (err as Error).message.replace(/^\[@probot\/octokit-plugin-config\] /, '');
+    if (status) return { ok: true, value: null, unreadable: `${APP_CONFIG_FILE} could not be read (HTTP ${status}); the defaults were used.` };
+    const cause = (err as { cause?: { message?: string } }).cause?.message?.split('\n')[0];
+    const reason = cause ? `not valid YAML: ${cause}` : (err as Error).message.replace(/^\[@probot\/octokit-plugin-config\] /, '');
     return { ok: false, message: `${APP_CONFIG_FILE}: cannot be read: ${reason}` };
   }
 }

@@ -80,6 +80,13 @@ export async function fetchPostImage(gh: GitHub, repo: RepoRef, path: string, re
     if (status === 404) return { ok: false, reason: 'not found at the head commit' };
     throw err;
   }
+  const served = decodeBody(meta);
+  if (served !== undefined) {
+    // Some servers answer with the bytes whatever was asked: take them as the file.
+    const bytes = Buffer.byteLength(served, 'utf8');
+    if (bytes > bytesPerFile) return { ok: false, reason: `${bytes} bytes, over limits.bytes-per-file (${bytesPerFile})` };
+    return { ok: true, text: served, bytes };
+  }
   if (Array.isArray(meta) || typeof meta !== 'object' || meta === null) return { ok: false, reason: 'not a regular file at the head commit' };
   const file = meta as { type?: string; size?: number; content?: string; encoding?: string };
   if (file.type !== undefined && file.type !== 'file') return { ok: false, reason: `a ${file.type} at the head commit, not a file` };
@@ -87,7 +94,7 @@ export async function fetchPostImage(gh: GitHub, repo: RepoRef, path: string, re
   if (size !== undefined && size > bytesPerFile) {
     return { ok: false, reason: `${size} bytes, over limits.bytes-per-file (${bytesPerFile})` };
   }
-  if (file.encoding === 'base64' && typeof file.content === 'string' && (file.content.length > 0 || size === 0)) {
+  if ((file.encoding === 'base64' || file.encoding === undefined) && typeof file.content === 'string' && (file.content.length > 0 || size === 0)) {
     const bytes = Buffer.from(file.content, 'base64');
     return { ok: true, text: bytes.toString('utf8'), bytes: bytes.length };
   }

@@ -121,7 +121,7 @@ export async function runReviewJob(gh: GitHub, target: ReviewTarget, readConfig:
       return;
     }
 
-    const notes = [...loaded.notes.map((n) => `> ${n}`)];
+    const notes = [...(raw.ok && raw.unreadable ? [raw.unreadable] : []), ...loaded.notes].map((n) => `> ${n}`);
     if (settings.app.comments === 'review') {
       notes.push(await publishReview(gh, target, report.findings, loaded.changeSet.files, deps));
     } else {

@@ -152,6 +152,16 @@ describe('configuration', () => {
     expect(run3.output.summary).toContain('.github/iovalint.yml: cannot be read: not valid YAML');
   });
 
+  it('a config GitHub will not serve (HTTP error) does not block the review: defaults, and the summary says so', async () => {
+    const { gh, receive } = await harness({ engine: engineDouble(xferFindings) });
+    gh.injectFault('GET', /contents\/\{path\}$/, 500, 1);
+    const pull = loadXferPull(gh, 1);
+    await receive('pull_request', pullRequestPayload(gh, 'opened', pull));
+    const [run] = gh.runsFor(pull.headSha);
+    expect(run).toMatchObject({ conclusion: 'failure' });
+    expect(run!.output.summary).toContain('.github/iovalint.yml could not be read (HTTP 500); the defaults were used.');
+  });
+
   it('conclusion mapping and comment modes are configurable', async () => {
     const { gh, receive } = await harness({ engine: engineDouble(xferFindings) });
     gh.config = 'conclusion:\n  error: neutral\ncomments: annotations-only\n';

@@ -215,6 +215,16 @@ describe('fetching the change', () => {
     expect(summary).toContain('over limits.total-bytes (1000 bytes per pull request)');
   });
 
+  it('a server that answers the contents API with raw bytes to a JSON request still works', async () => {
+    const engine = engineDouble(linkLines);
+    const { gh, receive } = await harness({ engine });
+    gh.contentsAlwaysRaw = true;
+    const pull = loadXferPull(gh, 1);
+    await receive('pull_request', pullRequestPayload(gh, 'opened', pull));
+    expect(engine.seen[0]!.files.find((f) => f.path === XFER_PATH)!.postImage).toBe(xfer.push[0]!.text);
+    expect(gh.runsFor(pull.headSha)[0]!.annotations).toHaveLength(2);
+  });
+
   it('the PR file list is paginated', async () => {
     const engine = engineDouble(linkLines);
     const { gh, receive } = await harness({ engine });

@@ -113,6 +113,8 @@ export class FakeGitHub {
   readonly schemaErrors: string[] = [];
   /** `.github/iovalint.yml` on the default branch; undefined = no such file. */
   config: string | undefined;
+  /** Answer contents requests with the raw bytes whatever the Accept header (a lax server). */
+  contentsAlwaysRaw = false;
   private faults: Fault[] = [];
   private nextId = 1000;
   private server?: Server;
@@ -332,7 +334,7 @@ export class FakeGitHub {
     }
     const text = ref ? this.commits.get(ref)?.get(path) : undefined;
     if (text === undefined) return json(404, { message: 'Not Found' });
-    if (RAW_ACCEPT.test(accept)) return { status: 200, headers: { 'content-type': 'application/vnd.github.raw; charset=utf-8' }, body: text };
+    if (RAW_ACCEPT.test(accept) || this.contentsAlwaysRaw) return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text };
     return json(200, this.contentJson(path, text));
   }
 
