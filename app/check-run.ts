@@ -71,7 +71,7 @@ export function annotationBatches(report: Report): Annotation[][] {
 export function checkTitle(report: Report): string {
   const { bySeverity } = summaryCounts(report);
   const total = report.findings.length;
-  if (total === 0) return 'No findings';
+  if (total === 0) return report.files.some((f) => f.analysed) ? 'No findings' : 'No C files reviewed';
   const parts: string[] = [];
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   if (bySeverity.error) parts.push(plural(bySeverity.error, 'error'));

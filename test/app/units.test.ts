@@ -1,7 +1,7 @@
 // The app's pure parts: the ChangedFile built from a PR file, suggestion text, placement on the
 // diff, the queue's superseding and concurrency, the delivery log, conclusions, the environment.
 import { describe, expect, it } from 'vitest';
-import { annotationBatches, conclusionFor } from '../../app/check-run.js';
+import { annotationBatches, checkTitle, conclusionFor } from '../../app/check-run.js';
 import { validateConfigObject } from '../../app/config.js';
 import { changedFileFromPatch } from '../../app/pr-changeset.js';
 import { DeliveryLog, ReviewQueue, type JobSignal } from '../../app/queue.js';
@@ -171,6 +171,13 @@ describe('conclusions, annotations, config, environment', () => {
     expect(conclusionFor(reportOf(cs, [finding('a.c', 1, { severity: 'warning' })]), mapping)).toBe('neutral');
     expect(conclusionFor(reportOf(cs, [finding('a.c', 1, { severity: 'warning' }), finding('a.c', 2)]), mapping)).toBe('failure');
     expect(conclusionFor(reportOf(cs, [finding('a.c', 2)]), { ...mapping, error: 'neutral' })).toBe('neutral');
+  });
+
+  it('titles count findings by severity, and say when no C file was reviewed', () => {
+    const analysed = { ...cs, files: [{ path: 'a.c', status: 'modified' as const, isC: true, binary: false, postImage: 'x', partial: false, changedLines: new Set<number>(), deletionPoints: new Set<number>(), lineOrigin: new Map<number, number>(), hunks: [] }] };
+    expect(checkTitle(reportOf(analysed, []))).toBe('No findings');
+    expect(checkTitle(reportOf(cs, []))).toBe('No C files reviewed');
+    expect(checkTitle(reportOf(analysed, [finding('a.c', 1), finding('a.c', 2, { severity: 'note' })]))).toBe('1 error, 1 note');
   });
 
   it('annotations: columns only on one-line findings, levels by severity, batches of 50', () => {
