@@ -22,17 +22,35 @@ export interface IndexOptions {
 /** All function definitions of a tree, in source order. */
 export function indexFunctions(root: SyntaxNode, options: IndexOptions): FunctionInfo[] {
   const out: FunctionInfo[] = [];
-  const hidden = (options.rewrites ?? []).filter((r) => r.kind === 'preproc-branch');
+  const all = options.rewrites ?? [];
+  const hidden = all.filter((r) => r.kind === 'preproc-branch');
   const visit = (node: SyntaxNode, inError: boolean): void => {
     for (const child of node.namedChildren) {
       if (child.type === 'function_definition') {
-        out.push(describeFunction(child, inError, options, hidden));
+        const info = describeFunction(child, inError, options, hidden);
+        const inside = rewritesWithin(all, child.startIndex, child.endIndex);
+        if (inside.length > 0) info.rewrites = inside;
+        out.push(info);
       } else if (CONTAINERS.has(child.type)) {
         visit(child, inError || child.type === 'ERROR');
       }
     }
   };
   visit(root, root.type === 'ERROR');
+  return out;
+}
+
+/** Rewrites (sorted by start) that lie inside [start, end). */
+function rewritesWithin(rewrites: readonly MacroRewrite[], start: number, end: number): MacroRewrite[] {
+  let lo = 0;
+  let hi = rewrites.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rewrites[mid].start < start) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: MacroRewrite[] = [];
+  for (let i = lo; i < rewrites.length && rewrites[i].start < end; i++) if (rewrites[i].end <= end) out.push(rewrites[i]);
   return out;
 }
 
@@ -141,9 +159,9 @@ function describeFunction(
       qualifiers.push(sliceParsed(c, options.parsedText).trim());
     }
   }
-  if (/__always_inline|\binline\b/.test(options.parsedText.slice(def.startIndex, (fd ?? def).startIndex)) || /__always_inline/.test(def.text.slice(0, 200))) {
-    isInline = true;
-  }
+  // `__always_inline` is blanked in the parsed text: read the original header
+  const header = (fd ?? def).startIndex - def.startIndex;
+  if (/\b(inline|__inline__|__inline|__always_inline)\b/.test(def.text.slice(0, Math.max(0, header)))) isInline = true;
   const typeNode = def.childForFieldName('type');
   let stars = '';
   for (let d = def.childForFieldName('declarator'); d && d.type !== 'function_declarator'; d = d.childForFieldName('declarator')) {

@@ -40,6 +40,8 @@ export interface FunctionInfo {
    * the conditional split a statement: the function was analysed in one configuration only.
    */
   hiddenBranches?: LineRange[];
+  /** What the kernel-macro pre-pass rewrote inside this function (loop macros, case ranges...). */
+  rewrites?: MacroRewrite[];
 }
 
 export interface ParsedFile {

@@ -1,0 +1,430 @@
+// One function's analyses, built lazily and cached per FunctionInfo: CFG, dominators,
+// post-dominators, def-use, and the queries rules ask (guards, order, reaching definitions).
+import { buildCfg, cfgNodeContaining, type Cfg, type CfgNode } from './cfg.js';
+import { conditionsHolding, type HeldCondition } from './condition.js';
+import { evalConst, isKnownConst } from './const-eval.js';
+import { DefUse, type Definition, type Variable } from './defuse.js';
+import { dominates, dominatorTree, reachableFrom, type DominatorTree } from './dominators.js';
+import { exprMentions, mapExpr, subExpressions, toExpr, ZERO, type Expr } from './expr.js';
+import { callsIn } from './expressions.js';
+import type { FunctionInfo, SyntaxNode } from './types.js';
+
+/** Where helper functions come from: a map by name (RuleContext.functions works) or a lookup. */
+export type HelperSource =
+  | ReadonlyMap<string, FunctionInfo | { fn: FunctionInfo }>
+  | ((name: string) => FunctionInfo | undefined);
+
+export type GuardVia = 'if' | 'loop' | 'switch' | 'bug-on' | 'short-circuit' | 'ternary';
+
+export interface Guard {
+  /** The condition that holds, normalised (outcome applied, negation pushed into comparisons). */
+  condition: Expr;
+  /** The tested expression as written (the if condition, the BUG_ON argument, the case value...). */
+  test: SyntaxNode;
+  /** The outcome of the test on the way here (true: the test was non-zero / the case matched). */
+  outcome: boolean;
+  via: GuardVia;
+  /** 1-based line of the test. */
+  line: number;
+  /** Wrappers seen through: "WARN_ON_ONCE", "unlikely", "!!". */
+  seenThrough: string[];
+  /** The helper whose return value supplied the condition (`iova_size_ok`). */
+  helper?: string;
+  /** A local or parameter the condition reads may have been reassigned between the test and here. */
+  stale: boolean;
+}
+
+export interface GuardOptions {
+  /** Helpers whose bodies may be substituted for calls in tests (functions of the same change). */
+  helpers?: HelperSource;
+  /** Keep guards whose variables may have changed since the test (default false: dropped). */
+  includeStale?: boolean;
+}
+
+interface HelperSummary {
+  truthy: Expr;
+  falsy: Expr;
+  /** The helper's parameter names, in order (for substituting a call's arguments). */
+  params: string[];
+}
+
+const HELPER_MAX_NODES = 400;
+const HELPER_MAX_RETURNS = 24;
+const HELPER_MAX_DEPTH = 3;
+
+function lookupHelper(source: HelperSource | undefined, name: string): FunctionInfo | undefined {
+  if (!source) return undefined;
+  if (typeof source === 'function') return source(name);
+  const entry = source.get(name);
+  if (!entry) return undefined;
+  return 'fn' in entry && !('node' in entry) ? entry.fn : (entry as FunctionInfo);
+}
+
+function or(parts: Expr[]): Expr {
+  if (parts.length === 0) return ZERO;
+  return parts.reduce((a, b) => ({ kind: 'binary', op: '||', left: a, right: b }));
+}
+
+function and(parts: Expr[]): Expr {
+  if (parts.length === 0) return { kind: 'number', value: 1n, text: '1', unsigned: false, longs: 0 };
+  return parts.reduce((a, b) => ({ kind: 'binary', op: '&&', left: a, right: b }));
+}
+
+export class FunctionAnalysis {
+  private cfgResult?: { ok: true; cfg: Cfg } | { ok: false; reason: string };
+  private domTree?: DominatorTree;
+  private postDomTree?: DominatorTree;
+  private defUseCache?: DefUse;
+  private readonly helperSummaries = new Map<string, HelperSummary | null>();
+
+  constructor(readonly fn: FunctionInfo) {}
+
+  /** The CFG, or undefined when the function has no body or a budget was hit (see `cfgProblem`). */
+  get cfg(): Cfg | undefined {
+    if (!this.cfgResult) {
+      this.cfgResult = this.fn.body
+        ? buildCfg(this.fn.body, { rewrites: this.fn.rewrites })
+        : { ok: false, reason: 'no function body' };
+    }
+    return this.cfgResult.ok ? this.cfgResult.cfg : undefined;
+  }
+
+  /** Why there is no CFG, if there is none. */
+  get cfgProblem(): string | undefined {
+    void this.cfg;
+    return this.cfgResult && !this.cfgResult.ok ? this.cfgResult.reason : undefined;
+  }
+
+  get dominators(): DominatorTree | undefined {
+    const cfg = this.cfg;
+    if (cfg && !this.domTree) this.domTree = dominatorTree(cfg, 'forward');
+    return this.domTree;
+  }
+
+  get postDominators(): DominatorTree | undefined {
+    const cfg = this.cfg;
+    if (cfg && !this.postDomTree) this.postDomTree = dominatorTree(cfg, 'backward');
+    return this.postDomTree;
+  }
+
+  get defUse(): DefUse | undefined {
+    const cfg = this.cfg;
+    if (cfg && !this.defUseCache) this.defUseCache = new DefUse(this.fn, cfg);
+    return this.defUseCache;
+  }
+
+  /** The CFG node (statement or test) that `node` belongs to. */
+  cfgNodeOf(node: SyntaxNode): CfgNode | undefined {
+    const cfg = this.cfg;
+    return cfg ? cfgNodeContaining(cfg, node) : undefined;
+  }
+
+  /** Can control reach `node` from the function entry at all? */
+  isReachable(node: SyntaxNode): boolean {
+    const c = this.cfgNodeOf(node);
+    const dom = this.dominators;
+    return !!c && !!dom && dom.depth[c.id] >= 0;
+  }
+
+  /**
+   * Every path from the entry to `b` passes `a` first. Within one statement, `a` must also come
+   * first in evaluation order (approximated by source order, the right of `&&`/`||`/`?:` after the left).
+   */
+  dominates(a: SyntaxNode, b: SyntaxNode): boolean {
+    const ca = this.cfgNodeOf(a);
+    const cb = this.cfgNodeOf(b);
+    const dom = this.dominators;
+    if (!ca || !cb || !dom) return false;
+    if (ca.id === cb.id) return a.endIndex <= b.startIndex || (a.startIndex <= b.startIndex && a.endIndex >= b.endIndex);
+    return dominates(dom, ca.id, cb.id);
+  }
+
+  /** `later` is reached only after `earlier` (alias of dominates(earlier, later), for readability). */
+  reachedOnlyAfter(later: SyntaxNode, earlier: SyntaxNode): boolean {
+    return this.dominates(earlier, later);
+  }
+
+  /** Every path from `b` to the function exit passes `a`. */
+  postDominates(a: SyntaxNode, b: SyntaxNode): boolean {
+    const ca = this.cfgNodeOf(a);
+    const cb = this.cfgNodeOf(b);
+    const pdom = this.postDominators;
+    if (!ca || !cb || !pdom) return false;
+    if (ca.id === cb.id) return a.startIndex >= b.endIndex;
+    return dominates(pdom, ca.id, cb.id);
+  }
+
+  /** Some path leads from `from` to `to` (after `from` completes). */
+  canReach(from: SyntaxNode, to: SyntaxNode): boolean {
+    const cfg = this.cfg;
+    const a = this.cfgNodeOf(from);
+    const b = this.cfgNodeOf(to);
+    if (!cfg || !a || !b) return false;
+    if (a.id === b.id && from.endIndex <= to.startIndex) return true;
+    const seen = reachableFrom(cfg, a.id);
+    // reaching b again from itself needs a cycle: reachableFrom marks the start, check a successor path
+    if (a.id === b.id) return cfg.nodes[a.id].succ.some((s) => reachableFrom(cfg, s)[a.id] === 1);
+    return seen[b.id] === 1;
+  }
+
+  // ---- guards -------------------------------------------------------------------------------
+
+  /**
+   * The conditions that hold on every path reaching `node`: the outcomes of the tests that
+   * dominate it (if/else, loops, switch cases and default, BUG_ON), the left operands of `&&`/`||`
+   * and `?:` it sits to the right of, with helpers' return values substituted. Guards whose
+   * variables may have changed since the test are dropped unless `includeStale`.
+   */
+  guardsAt(node: SyntaxNode, options: GuardOptions = {}): Guard[] {
+    return this.guardsWithin(node, options, 0);
+  }
+
+  private guardsWithin(node: SyntaxNode, options: GuardOptions, helperDepth: number): Guard[] {
+    const cfg = this.cfg;
+    const dom = this.dominators;
+    const c = this.cfgNodeOf(node);
+    if (!cfg || !dom || !c || dom.depth[c.id] < 0) return [];
+    const guards: Guard[] = [];
+    const split = (test: Expr, outcome: boolean): HeldCondition[] =>
+      conditionsHolding(test, outcome, {
+        helperSummary: (call) => {
+          const summary = this.helperSummary(call.callee, options.helpers, helperDepth);
+          const instance = summary ? instantiate(summary, call) : undefined;
+          return instance ? { ...instance, helper: call.callee } : undefined;
+        },
+        resolveLocal: (ident) => this.localCallValue(ident, node),
+      });
+
+    // dominating test outcomes, nearest first
+    for (let v = dom.idom[c.id]; v >= 0; v = dom.idom[v]) {
+      const n = cfg.nodes[v];
+      if (n.kind !== 'assume' || !n.assume) continue;
+      const a = n.assume;
+      const branch = cfg.nodes[a.branch];
+      if (a.kind === 'truth') {
+        const via: GuardVia = branch.branch === 'bug-on' ? 'bug-on' : branch.branch === 'switch' ? 'switch' : branch.branch === 'if' ? 'if' : 'loop';
+        for (const held of split(toExpr(a.test), a.value)) {
+          guards.push(this.guard(held, a.test, a.value, via, branch, c, node));
+        }
+      } else if (a.kind === 'case') {
+        const disc = toExpr(a.discriminant);
+        const condition: Expr = a.range
+          ? { kind: 'binary', op: '&&', left: { kind: 'binary', op: '<=', left: toExpr(a.range[0]), right: disc }, right: { kind: 'binary', op: '<=', left: disc, right: toExpr(a.range[1]) } }
+          : { kind: 'binary', op: '==', left: disc, right: toExpr(a.value) };
+        for (const held of conditionsHolding(condition, true)) guards.push(this.guard(held, a.value, true, 'switch', branch, c, node));
+      } else if (a.kind === 'default') {
+        const disc = toExpr(a.discriminant);
+        for (const value of a.excluded) {
+          const condition: Expr = { kind: 'binary', op: '!=', left: disc, right: toExpr(value) };
+          guards.push(this.guard({ condition, seenThrough: [] }, value, false, 'switch', branch, c, node));
+        }
+      }
+    }
+
+    // inside the statement: right operands of && and ||, arms of ?:
+    let child = node;
+    for (let p = node.parent, i = 0; p && i < 256 && c.syntax && p.startIndex >= c.syntax.startIndex && p.endIndex <= c.syntax.endIndex; p = p.parent, i++) {
+      if (p.type === 'binary_expression') {
+        const op = p.childForFieldName('operator')?.type;
+        const left = p.childForFieldName('left');
+        const right = p.childForFieldName('right');
+        if (left && right && right.startIndex <= child.startIndex && (op === '&&' || op === '||')) {
+          for (const held of split(toExpr(left), op === '&&')) {
+            guards.push({ ...this.guard(held, left, op === '&&', 'short-circuit', undefined, c, node), stale: false });
+          }
+        }
+      } else if (p.type === 'conditional_expression') {
+        const test = p.childForFieldName('condition');
+        const alternative = p.childForFieldName('alternative');
+        if (test && !(test.startIndex <= child.startIndex && test.endIndex >= child.endIndex)) {
+          const outcome = !(alternative && alternative.startIndex <= child.startIndex);
+          for (const held of split(toExpr(test), outcome)) {
+            guards.push({ ...this.guard(held, test, outcome, 'ternary', undefined, c, node), stale: false });
+          }
+        }
+      }
+      child = p;
+    }
+    return options.includeStale ? guards : guards.filter((g) => !g.stale);
+  }
+
+  private guard(held: HeldCondition, test: SyntaxNode, outcome: boolean, via: GuardVia, branch: CfgNode | undefined, at: CfgNode, use: SyntaxNode): Guard {
+    const g: Guard = {
+      condition: held.condition,
+      test,
+      outcome,
+      via,
+      line: test.startPosition.row + 1,
+      seenThrough: held.seenThrough,
+      stale: branch ? this.isStale(held.condition, branch, at, use) : false,
+    };
+    if (held.helper) g.helper = held.helper;
+    return g;
+  }
+
+  /** Some variable of `condition` has other definitions at the use than right after the test. */
+  private isStale(condition: Expr, branch: CfgNode, at: CfgNode, use: SyntaxNode): boolean {
+    const du = this.defUse;
+    if (!du || !branch.syntax) return false;
+    for (const x of subExpressions(condition)) {
+      if (x.kind !== 'ident') continue;
+      const v = du.variableNamed(x.name, use.startIndex);
+      if (!v) continue;
+      const atTest = du.definitionsAt(v, branch, branch.syntax.endIndex).map((d) => d.id).sort().join(',');
+      const atUse = du.definitionsAt(v, at, use.startIndex).map((d) => d.id).sort().join(',');
+      if (atTest !== atUse) return true;
+    }
+    return false;
+  }
+
+  /** `ret` in `if (ret)` where `ret = helper(...)` is its only reaching definition. */
+  private localCallValue(ident: Extract<Expr, { kind: 'ident' }>, at: SyntaxNode): Expr | undefined {
+    const du = this.defUse;
+    if (!du || ident.at === undefined || ident.at < this.fn.node.startIndex || ident.at >= this.fn.node.endIndex) return undefined;
+    const idNode = this.fn.node.descendantForIndex(ident.at, ident.at + ident.name.length);
+    if (!idNode || idNode.type !== 'identifier' || idNode.text !== ident.name) return undefined;
+    const def = du.uniqueDefinition(idNode);
+    if (!def || !def.value || (def.kind !== 'init' && def.kind !== 'assign')) return undefined;
+    void at;
+    return du.resolve(def.value);
+  }
+
+  /**
+   * What a helper's return value implies, over its parameters: truthy = OR over the returns that
+   * may give non-zero of (guards there AND the returned value), falsy likewise. Conditions on
+   * anything but unchanged parameters are left out (that only weakens the summary).
+   */
+  private helperSummary(name: string, source: HelperSource | undefined, depth: number): HelperSummary | undefined {
+    if (depth >= HELPER_MAX_DEPTH) return undefined;
+    const cached = this.helperSummaries.get(name);
+    if (cached !== undefined) return cached ?? undefined;
+    const helper = lookupHelper(source, name);
+    if (!helper || helper.hasError || helper.node.id === this.fn.node.id) {
+      this.helperSummaries.set(name, null);
+      return undefined;
+    }
+    this.helperSummaries.set(name, null); // recursion guard
+    const summary = analyze(helper).summarize(source, depth + 1);
+    this.helperSummaries.set(name, summary ?? null);
+    return summary;
+  }
+
+  /** This function read as a helper (see helperSummary). */
+  summarize(source: HelperSource | undefined, depth: number): HelperSummary | undefined {
+    const cfg = this.cfg;
+    const du = this.defUse;
+    if (!cfg || !du || cfg.nodes.length > HELPER_MAX_NODES) return undefined;
+    const returns = cfg.nodes.filter((n) => n.jump === 'return' && n.syntax && (this.dominators?.depth[n.id] ?? -1) >= 0);
+    if (returns.length === 0 || returns.length > HELPER_MAX_RETURNS) return undefined;
+    const paramList = du.variables.filter((v) => v.isParam).map((v) => v.name);
+    const params = new Set(paramList);
+    const truthy: Expr[] = [];
+    const falsy: Expr[] = [];
+    for (const r of returns) {
+      const valueNode = r.syntax!.namedChildren.find((c) => c.type !== 'comment');
+      if (!valueNode) return undefined; // void function
+      const guards = this.guardsWithin(valueNode, { helpers: source }, depth).filter((g) => this.onlyParams(g.condition, params, valueNode));
+      const pathConds = guards.map((g) => g.condition);
+      const resolved = du.resolve(valueNode);
+      const value = this.onlyParams(resolved, params, valueNode) ? resolved : undefined;
+      const constant = value ? evalConst(value) : undefined;
+      const known = isKnownConst(constant) ? constant.value !== 0n : errorCode(value);
+      if (known !== false) {
+        const parts = [...pathConds];
+        // an unknown returned value (value undefined) adds nothing beyond the path's guards
+        if (value && known === undefined) parts.push(...conditionsHolding(value, true).map((h) => h.condition));
+        truthy.push(and(parts));
+      }
+      if (known !== true) {
+        const parts = [...pathConds];
+        if (value && known === undefined) parts.push(...conditionsHolding(value, false).map((h) => h.condition));
+        falsy.push(and(parts));
+      }
+    }
+    return { truthy: or(truthy), falsy: or(falsy), params: paramList };
+  }
+
+  /** The expression reads no local of this function other than unchanged parameters. */
+  private onlyParams(e: Expr, params: ReadonlySet<string>, at: SyntaxNode): boolean {
+    const du = this.defUse;
+    if (!du) return false;
+    for (const x of subExpressions(e)) {
+      if (x.kind !== 'ident') continue;
+      const v = du.variableNamed(x.name, at.startIndex);
+      if (!v) continue; // a global or macro constant
+      if (!params.has(x.name) || !v.isParam) return false;
+      const defs = this.reachingVariable(v, at);
+      if (defs.length !== 1 || defs[0].kind !== 'param') return false;
+    }
+    return true;
+  }
+
+  private reachingVariable(v: Variable, at: SyntaxNode): Definition[] {
+    const du = this.defUse;
+    const c = this.cfgNodeOf(at);
+    return du && c ? du.definitionsAt(v, c, at.startIndex) : [];
+  }
+
+  // ---- def-use and expressions ------------------------------------------------------------
+
+  /** Definitions reaching the use `identifier` (a local or parameter). */
+  reaching(identifier: SyntaxNode): Definition[] {
+    return this.defUse?.reaching(identifier) ?? [];
+  }
+
+  /** The expression a local was initialised from, if declared with an initialiser. */
+  initializerOf(name: string, at?: number): SyntaxNode | undefined {
+    return this.defUse?.initializerOf(name, at);
+  }
+
+  /** The expression at `node` rebuilt through locals' single definitions (copy propagation). */
+  resolve(node: SyntaxNode): Expr {
+    return this.defUse?.resolve(node) ?? toExpr(node);
+  }
+
+  /** Does the expression at `node` read `name` (directly, or through locals' definitions)? */
+  mentions(node: SyntaxNode, name: string, options: { throughLocals?: boolean } = {}): boolean {
+    if (!options.throughLocals) return exprMentions(toExpr(node), name) || node.descendantsOfType('identifier').some((i) => i.text === name);
+    return this.defUse?.mentions(node, name) ?? false;
+  }
+
+  /** The local or parameter called `name` visible at `at` (declared type, declaration...). */
+  variable(name: string, at?: number): Variable | undefined {
+    return this.defUse?.variableNamed(name, at);
+  }
+
+  /** Calls in this function whose callee is one of `names` (or matches the pattern). */
+  callsTo(names: string | readonly string[] | RegExp): SyntaxNode[] {
+    return callsIn(this.fn.body ?? this.fn.node, names);
+  }
+}
+
+/** The summary with the call's arguments in place of the helper's parameters (undefined if the arity differs). */
+function instantiate(summary: HelperSummary, call: Extract<Expr, { kind: 'call' }>): { truthy: Expr; falsy: Expr } | undefined {
+  if (call.args.length !== summary.params.length) return undefined;
+  const args = new Map(summary.params.map((p, i) => [p, call.args[i]]));
+  // the helper's own identifiers lose their offsets: they point into the helper, not the caller
+  const sub = (e: Expr): Expr => mapExpr(e, (x) => (x.kind === 'ident' ? (args.get(x.name) ?? { kind: 'ident', name: x.name }) : undefined));
+  return { truthy: sub(summary.truthy), falsy: sub(summary.falsy) };
+}
+
+/** `-EINVAL`, `-ENOMEM`...: a negative errno is non-zero (true). Undefined when not one. */
+function errorCode(e: Expr | undefined): boolean | undefined {
+  if (!e) return undefined;
+  if (e.kind === 'unary' && e.op === '-' && e.operand.kind === 'ident' && /^E[A-Z0-9]+$/.test(e.operand.name)) return true;
+  if (e.kind === 'ident' && (e.name === 'NULL' || e.name === 'false')) return false;
+  if (e.kind === 'ident' && e.name === 'true') return true;
+  return undefined;
+}
+
+const cache = new WeakMap<FunctionInfo, FunctionAnalysis>();
+
+/** The (cached) analysis of a function. */
+export function analyze(fn: FunctionInfo): FunctionAnalysis {
+  let a = cache.get(fn);
+  if (!a) {
+    a = new FunctionAnalysis(fn);
+    cache.set(fn, a);
+  }
+  return a;
+}

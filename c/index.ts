@@ -1,0 +1,61 @@
+// The C layer's public API (DESIGN.md §4). Rules and the simulator import from here.
+export type { FunctionInfo, LineRange, ParsedFile, SyntaxNode, Tree, MacroRewrite, RewriteKind } from './types.js';
+
+// parsing and the function index
+export { parseFile, countErrors, type ParseFileOptions } from './parse-file.js';
+export { parseC, sharedParser } from './parser.js';
+export { kernelMacroPrepass, blank, type PrepassResult } from './macro-prepass.js';
+export {
+  indexFunctions,
+  functionsTouching,
+  functionAtLine,
+  functionDeclaratorOf,
+  describeParameter,
+  declaratorName,
+  normalizeTypeText,
+  linesKnown,
+} from './function-index.js';
+
+// per-function analyses
+export { analyze, FunctionAnalysis, type Guard, type GuardOptions, type GuardVia, type HelperSource } from './analysis.js';
+export { buildCfg, cfgNodeContaining, type Cfg, type CfgNode, type CfgNodeKind, type CfgResult, type Assumption, type BranchKind } from './cfg.js';
+export { dominatorTree, dominates, reachableFrom, type DominatorTree } from './dominators.js';
+export { DefUse, declaredType, isMayDefinition, type Definition, type DefinitionKind, type Variable } from './defuse.js';
+
+// expressions and conditions
+export {
+  toExpr,
+  printExpr,
+  stripCasts,
+  mapExpr,
+  subExpressions,
+  exprMentions,
+  sameExpr,
+  negateCondition,
+  conjuncts,
+  asComparison,
+  isConstantLike,
+  squeezeText,
+  parseIntegerLiteral,
+  COMPARISON_OPS,
+  type Expr,
+  type BinaryOp,
+  type PrintOptions,
+} from './expr.js';
+export { conditionsHolding, seeThrough, cleanCondition, type HeldCondition, type SplitOptions } from './condition.js';
+export { calleeName, argumentsOf, argumentOf, callsIn, enclosingCall, normalizedText, joinTokens } from './expressions.js';
+export {
+  evalConst,
+  isKnownConst,
+  intTypeOf,
+  wrapToType,
+  commonType,
+  type CIntType,
+  type ConstResult,
+  type ConstValue,
+  type SymbolicValue,
+  type DataModel,
+  type EvalOptions,
+} from './const-eval.js';
+export * as kernelMacros from './kernel-macros.js';
+export { structFields, fieldType, fileDefines, defineValue, expressionType } from './file-facts.js';
