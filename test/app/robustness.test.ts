@@ -33,6 +33,28 @@ describe('current and never stuck', () => {
     expect(gh.reviews).toHaveLength(0);
   });
 
+  it('a push while a review runs supersedes it: cancelled without publishing, then the new head is reviewed', async () => {
+    const holder: { h?: Awaited<ReturnType<typeof harness>> } = {};
+    let pushed = false;
+    const engine = engineDouble(async (cs) => {
+      if (!pushed) {
+        // The push arrives (and is queued) before this review's engine returns.
+        pushed = true;
+        const { gh, probot } = holder.h!;
+        await probot.receive({ id: 'push-2', name: 'pull_request', payload: pullRequestPayload(gh, 'synchronize', loadXferPull(gh, 2)) } as Parameters<typeof probot.receive>[0]);
+      }
+      return linkLines(cs);
+    });
+    const h = (holder.h = await harness({ engine }));
+    const pull = loadXferPull(h.gh, 1);
+    await h.receive('pull_request', pullRequestPayload(h.gh, 'opened', pull));
+    await h.app.queue.idle();
+    expect(h.gh.runsFor(pull.headSha)[0]).toMatchObject({ conclusion: 'cancelled', output: { title: 'Superseded by a newer push' } });
+    expect(h.gh.runsFor(pull.headSha)[0]!.annotations).toHaveLength(0);
+    expect(h.gh.runsFor(sha('xfer-push2'))[0]).toMatchObject({ conclusion: 'failure' });
+    expect(h.gh.reviews.map((r) => r.commit_id)).toEqual([sha('xfer-push2')]);
+  });
+
   it('an exception in analysis completes the check run neutral with the message', async () => {
     const { gh, receive } = await harness({
       engine: engineDouble(() => {

@@ -84,14 +84,14 @@ export function reportOf(changeSet: ChangeSet, findings: Finding[]): Report {
  * An engine double: findings from a function of the change set. It also records what it was
  * given, so tests can check the ChangeSet the app built.
  */
-export function engineDouble(find: (changeSet: ChangeSet) => Finding[], knownRuleIds: string[] = []): ReviewEngine & { seen: ChangeSet[] } {
+export function engineDouble(find: (changeSet: ChangeSet) => Finding[] | Promise<Finding[]>, knownRuleIds: string[] = []): ReviewEngine & { seen: ChangeSet[] } {
   const seen: ChangeSet[] = [];
   return {
     seen,
     knownRuleIds: async () => new Set(knownRuleIds),
     review: async (changeSet) => {
       seen.push(changeSet);
-      return reportOf(changeSet, find(changeSet));
+      return reportOf(changeSet, await find(changeSet));
     },
   };
 }
