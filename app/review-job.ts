@@ -166,8 +166,14 @@ async function publishReview(
   if (findings.length === 0) return '_No inline comments: nothing found._';
   const pr = { owner: target.owner, repo: target.repo, pull_number: target.number };
   const existing = new Set<string>();
-  const comments = await gh.paginate(gh.rest.pulls.listReviewComments, { ...pr, per_page: 100 });
-  for (const comment of comments) for (const fp of fingerprintsIn(comment.body ?? '')) existing.add(fp);
+  try {
+    const comments = await gh.paginate(gh.rest.pulls.listReviewComments, { ...pr, per_page: 100 });
+    for (const comment of comments) for (const fp of fingerprintsIn(comment.body ?? '')) existing.add(fp);
+  } catch (err) {
+    // Without the earlier comments a review could repeat them: post none this time.
+    deps.log.error({ err }, `review comments of ${target.owner}/${target.repo}#${target.number} not readable`);
+    return `_Review: not posted, because the earlier review comments could not be read (${oneLine(err)}) and comments must not be repeated; the annotations carry every finding._`;
+  }
   const byPath = new Map(files.filter((f) => f.postImage !== undefined).map((f) => [f.path, f]));
   const plan = planComments(findings, byPath, existing, deps.maxComments);
   const parts: string[] = [];

@@ -78,6 +78,18 @@ describe('current and never stuck', () => {
     expect(run!.output.summary).toContain('GitHub answered HTTP 500');
   });
 
+  it('when earlier comments cannot be read, no review is posted (no repeats) and the check run still completes', async () => {
+    const { gh, receive } = await harness({ engine: engineDouble(linkLines) });
+    gh.injectFault('GET', /pulls\/\{pull_number\}\/comments$/, 500, 1);
+    const pull = loadXferPull(gh, 1);
+    await receive('pull_request', pullRequestPayload(gh, 'opened', pull));
+    const [run] = gh.runsFor(pull.headSha);
+    expect(run).toMatchObject({ conclusion: 'failure' });
+    expect(run!.annotations).toHaveLength(2);
+    expect(gh.reviews).toHaveLength(0);
+    expect(run!.output.summary).toContain('earlier review comments could not be read');
+  });
+
   it('a rejected review still completes the check run with its conclusion, and says so', async () => {
     const { gh, receive } = await harness({ engine: engineDouble(linkLines) });
     gh.injectFault('POST', /reviews$/, 422, 1, {}, { message: 'Validation Failed' });
