@@ -202,6 +202,7 @@ export class FunctionAnalysis {
       const a = n.assume;
       const branch = cfg.nodes[a.branch];
       if (a.kind === 'truth') {
+        if (isKnownConst(evalConst(a.test))) continue; // while (1), do ... while (0): says nothing
         const via: GuardVia = branch.branch === 'bug-on' ? 'bug-on' : branch.branch === 'switch' ? 'switch' : branch.branch === 'if' ? 'if' : 'loop';
         for (const held of split(toExpr(a.test), a.value)) {
           guards.push(this.guard(held, a.test, a.value, via, branch, c, node));

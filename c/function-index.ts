@@ -193,13 +193,19 @@ function describeFunction(
     returnType,
     isStatic,
     isInline,
-    partial: options.knownLines ? !linesKnown(lines, options.knownLines) : false,
+    // rebuilt from hunks: some line unknown, or the body's closing brace was never seen
+    partial: options.knownLines ? !linesKnown(lines, options.knownLines) || !closedBody(body) : false,
     hasError,
     body,
   };
   if (notCheckedReason) info.notCheckedReason = notCheckedReason;
   if (hiddenBranches.length > 0) info.hiddenBranches = hiddenBranches;
   return info;
+}
+
+function closedBody(body: SyntaxNode | undefined): boolean {
+  const last = body?.lastChild;
+  return !!last && last.type === '}' && !last.isMissing;
 }
 
 /** Lines of an offset range inside `within` (counted from the node's own text). */

@@ -50,6 +50,7 @@ export type RewriteKind =
   | 'preproc-directive'
   | 'typeof-expression'
   | 'file-scope-macro'
+  | 'member-macro'
   | 'specifier-macro';
 
 export interface MacroRewrite {
@@ -213,9 +214,11 @@ class Prepass {
         this.blankBranch(bounds[b], bounds[b + 1], 'preproc-branch', false);
         blankedBranches.push([start[bounds[b]], start[bounds[b + 1]]]);
       }
+      // the record covers what was hidden: from the first dropped arm's directive to #endif
+      const hiddenFrom = bounds.length > 2 ? bounds[1] : g.dirs[0];
       groupRecords.push({
         kind: bounds.length > 2 ? 'preproc-branch' : 'preproc-directive',
-        start: start[g.dirs[0]],
+        start: start[hiddenFrom],
         end: end[g.endif],
         name: this.text.slice(start[g.dirs[0]], end[g.dirs[0]]).trim(),
       });
@@ -507,6 +510,9 @@ class Prepass {
             this.renamedCalls.add(v);
           }
         }
+        if (braces[braces.length - 1]?.brace === 'aggregate' && stack[stack.length - 1] === braces[braces.length - 1] && this.memberMacro(v, word, prev, skip)) {
+          continue;
+        }
         if ((stack.length === 0 && fnDepth === 0) || word === 'static' || word === 'extern') {
           const handled = this.declarationMacro(v, word, stack.length === 0, prev, prev2, skip);
           if (handled) continue;
@@ -754,6 +760,26 @@ class Prepass {
     const t = this.tokAt(prev);
     if (t < 0) return true;
     return this.isPunct(t, ';') || this.isPunct(t, '}') || this.isPunct(t, '{');
+  }
+
+  /**
+   * `DECLARE_BITMAP(used, 64);` as a struct member: a macro that declares a field, with several
+   * arguments tree-sitter cannot read as a type. Blanked (the field's type is then unknown).
+   */
+  private memberMacro(v: number, word: string, prev: number, skip: Uint8Array): boolean {
+    if (!UPPER_MACRO.test(word) || !this.visIsPunct(v + 1, '(') || !this.isItemBoundary(prev)) return false;
+    const close = this.match[v + 1];
+    if (close <= v + 1 || !this.visIsPunct(close + 1, ';')) return false;
+    let commas = 0;
+    for (let w = v + 2, depth = 0; w < close; w++) {
+      if (this.visIsPunct(w, '(')) depth++;
+      else if (this.visIsPunct(w, ')')) depth--;
+      else if (depth === 0 && this.visIsPunct(w, ',')) commas++;
+    }
+    if (commas === 0) return false;
+    this.blankRange(this.toks.start[this.vis[v]], this.toks.end[this.vis[close + 1]], 'member-macro', word);
+    for (let t = v; t <= close + 1; t++) skip[t] = 1;
+    return true;
   }
 
   /**
