@@ -75,7 +75,8 @@ export class FunctionAnalysis {
   private domTree?: DominatorTree;
   private postDomTree?: DominatorTree;
   private defUseCache?: DefUse;
-  private readonly helperSummaries = new Map<string, HelperSummary | null>();
+  /** Helper summaries per helper source (a different map may define different helpers). */
+  private readonly helperSummaries = new WeakMap<object, Map<string, HelperSummary | null>>();
 
   constructor(readonly fn: FunctionInfo) {}
 
@@ -296,17 +297,22 @@ export class FunctionAnalysis {
    * anything but unchanged parameters are left out (that only weakens the summary).
    */
   private helperSummary(name: string, source: HelperSource | undefined, depth: number): HelperSummary | undefined {
-    if (depth >= HELPER_MAX_DEPTH) return undefined;
-    const cached = this.helperSummaries.get(name);
+    if (depth >= HELPER_MAX_DEPTH || !source) return undefined;
+    let summaries = this.helperSummaries.get(source);
+    if (!summaries) {
+      summaries = new Map();
+      this.helperSummaries.set(source, summaries);
+    }
+    const cached = summaries.get(name);
     if (cached !== undefined) return cached ?? undefined;
     const helper = lookupHelper(source, name);
     if (!helper || helper.hasError || helper.node.id === this.fn.node.id) {
-      this.helperSummaries.set(name, null);
+      summaries.set(name, null);
       return undefined;
     }
-    this.helperSummaries.set(name, null); // recursion guard
+    summaries.set(name, null); // recursion guard
     const summary = analyze(helper).summarize(source, depth + 1);
-    this.helperSummaries.set(name, summary ?? null);
+    summaries.set(name, summary ?? null);
     return summary;
   }
 

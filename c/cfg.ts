@@ -276,8 +276,9 @@ class Builder {
   }
 
   /** A test node with its two assume nodes; a constant test keeps only the outcome it can have. */
-  branchOn(test: SyntaxNode, kind: BranchKind, from: number[], macro?: string): { branch: number; whenTrue?: number; whenFalse?: number } {
-    const b = this.add({ kind: 'branch', syntax: test, branch: kind, ...(macro ? { macro } : {}) });
+  /** `written` is the test as written (with its parentheses): the branch node's range. */
+  branchOn(test: SyntaxNode, kind: BranchKind, from: number[], macro?: string, written: SyntaxNode = test): { branch: number; whenTrue?: number; whenFalse?: number } {
+    const b = this.add({ kind: 'branch', syntax: written, branch: kind, ...(macro ? { macro } : {}) });
     this.linkAll(from, b);
     const constant = macro ? undefined : evalConst(test);
     const known = isKnownConst(constant) ? constant.value !== 0n : undefined;
@@ -297,8 +298,9 @@ class Builder {
   }
 
   ifStatement(stmt: SyntaxNode, from: number[], depth: number): number[] {
-    const test = inner(stmt.childForFieldName('condition')) ?? stmt;
-    const { whenTrue, whenFalse } = this.branchOn(test, 'if', from);
+    const written = stmt.childForFieldName('condition') ?? stmt;
+    const test = inner(written) ?? stmt;
+    const { whenTrue, whenFalse } = this.branchOn(test, 'if', from, undefined, written);
     const consequence = stmt.childForFieldName('consequence');
     const thenEnds = whenTrue !== undefined && consequence ? this.statement(consequence, [whenTrue], depth) : whenTrue !== undefined ? [whenTrue] : [];
     const alternative = stmt.childForFieldName('alternative');
@@ -310,10 +312,11 @@ class Builder {
   }
 
   whileStatement(stmt: SyntaxNode, from: number[], depth: number): number[] {
-    const test = inner(stmt.childForFieldName('condition')) ?? stmt;
+    const written = stmt.childForFieldName('condition') ?? stmt;
+    const test = inner(written) ?? stmt;
     const macro = this.loopMacros.get(stmt.startIndex);
     const loop: LoopContext = { breaks: [], isSwitch: false };
-    const { branch, whenTrue, whenFalse } = this.branchOn(test, macro ? 'loop-macro' : 'while', from, macro);
+    const { branch, whenTrue, whenFalse } = this.branchOn(test, macro ? 'loop-macro' : 'while', from, macro, written);
     loop.continueTarget = branch;
     this.loops.push(loop);
     const body = stmt.childForFieldName('body');
@@ -331,8 +334,9 @@ class Builder {
     const body = stmt.childForFieldName('body');
     const bodyEnds = body ? this.statement(body, [head], depth) : [head];
     this.loops.pop();
-    const test = inner(stmt.childForFieldName('condition')) ?? stmt;
-    const { branch, whenTrue, whenFalse } = this.branchOn(test, 'do', [...bodyEnds, ...(loop.pendingContinues ?? [])]);
+    const written = stmt.childForFieldName('condition') ?? stmt;
+    const test = inner(written) ?? stmt;
+    const { branch, whenTrue, whenFalse } = this.branchOn(test, 'do', [...bodyEnds, ...(loop.pendingContinues ?? [])], undefined, written);
     void branch;
     if (whenTrue !== undefined) this.link(whenTrue, head);
     return [...(whenFalse !== undefined ? [whenFalse] : []), ...loop.breaks];
@@ -373,8 +377,9 @@ class Builder {
   }
 
   switchStatement(stmt: SyntaxNode, from: number[], depth: number): number[] {
-    const discriminant = inner(stmt.childForFieldName('condition')) ?? stmt;
-    const b = this.add({ kind: 'branch', syntax: discriminant, branch: 'switch' });
+    const written = stmt.childForFieldName('condition') ?? stmt;
+    const discriminant = inner(written) ?? stmt;
+    const b = this.add({ kind: 'branch', syntax: written, branch: 'switch' });
     this.linkAll(from, b);
     const loop: LoopContext = { breaks: [], isSwitch: true };
     this.loops.push(loop);

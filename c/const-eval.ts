@@ -186,7 +186,9 @@ class Evaluator {
         return this.eval(test.value !== 0n ? (e.then ?? e.test) : e.else, d);
       }
       case 'sizeof': {
-        const t = e.type !== undefined ? intTypeOf(e.type, this.model) : undefined;
+        // sizeof(u64) parses as sizeof of a parenthesised identifier: read the name as a type
+        const typeText = e.type ?? (e.operand?.kind === 'ident' ? e.operand.name : undefined);
+        const t = typeText !== undefined ? intTypeOf(typeText, this.model) : undefined;
         if (!t) return undefined;
         return this.value(BigInt(Math.max(1, t.bits / 8)), longType(this.model, true));
       }

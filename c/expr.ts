@@ -92,6 +92,14 @@ export function toExpr(node: SyntaxNode | null | undefined, depth = 0): Expr {
     case 'false':
       return { kind: 'number', value: 0n, text: node.text, unsigned: false, longs: 0 };
     case 'number_literal': {
+      // tree-sitter-c reads a signed literal (`-1`) as one number_literal
+      const sign = /^[-+]/.exec(node.text)?.[0];
+      if (sign) {
+        const parsed = parseIntegerLiteral(node.text.slice(1).trim());
+        if (!parsed) return { kind: 'opaque', text: node.text };
+        const operand: Expr = { kind: 'number', value: parsed.value, text: node.text.slice(1).trim(), unsigned: parsed.unsigned, longs: parsed.longs };
+        return { kind: 'unary', op: sign as '-' | '+', operand };
+      }
       const parsed = parseIntegerLiteral(node.text);
       if (!parsed) return { kind: 'opaque', text: node.text };
       return { kind: 'number', value: parsed.value, text: node.text, unsigned: parsed.unsigned, longs: parsed.longs };
