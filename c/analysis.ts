@@ -3,7 +3,7 @@
 import { buildCfg, cfgNodeContaining, type Cfg, type CfgNode } from './cfg.js';
 import { conditionsHolding, type HeldCondition } from './condition.js';
 import { evalConst, isKnownConst } from './const-eval.js';
-import { DefUse, type Definition, type Variable } from './defuse.js';
+import { DefUse, type Definition, type ResolveOptions, type Variable } from './defuse.js';
 import { dominates, dominatorTree, reachableFrom, type DominatorTree } from './dominators.js';
 import { exprMentions, mapExpr, subExpressions, toExpr, ZERO, type Expr } from './expr.js';
 import { callsIn } from './expressions.js';
@@ -385,8 +385,8 @@ export class FunctionAnalysis {
   }
 
   /** The expression at `node` rebuilt through locals' single definitions (copy propagation). */
-  resolve(node: SyntaxNode): Expr {
-    return this.defUse?.resolve(node) ?? toExpr(node);
+  resolve(node: SyntaxNode, options: ResolveOptions = {}): Expr {
+    return this.defUse?.resolve(node, options) ?? toExpr(node);
   }
 
   /** Does the expression at `node` read `name` (directly, or through locals' definitions)? */

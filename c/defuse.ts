@@ -283,18 +283,22 @@ export class DefUse {
       case 'pointer_expression': {
         const op = syntax.childForFieldName('operator')?.type;
         const arg = unparen(syntax.childForFieldName('argument'));
-        // &x, and &x.field / &x[i] (the callee may change any part of x)
+        // &x, and &x.field / &x[i] (the callee may change any part of x); not &p->f or &p[i]
+        // through a pointer p, which take the address of what p points to
         let base = arg;
+        let indexed = false;
         for (let i = 0; base && (base.type === 'field_expression' || base.type === 'subscript_expression') && i < 32; i++) {
           if (base.type === 'field_expression' && base.childForFieldName('operator')?.type === '->') {
             base = undefined;
             break;
           }
+          if (base.type === 'subscript_expression') indexed = true;
           base = unparen(base.childForFieldName('argument'));
         }
         if (op === '&' && isIdentifier(base)) {
           const v = this.variableOf(base);
-          if (v) {
+          const throughPointer = indexed && !!v && /\*\s*$/.test(v.type);
+          if (v && !throughPointer) {
             v.addressTaken = true;
             this.addDef({ variable: v, kind: 'address-taken', node: syntax, kills: false, cfgNode: node.id, position: syntax.endIndex });
           }
@@ -468,13 +472,14 @@ export class DefUse {
   /**
    * The expression at `node` with locals replaced by the value of their single reaching
    * definition (`len` → `size + iova_off`), when every variable that value reads has the same
-   * definitions at the use as at the definition. Parameters and address-taken locals stay.
+   * definitions at the use as at the definition. Parameters, address-taken locals and (unless
+   * `pointers`) pointer- or struct-typed locals stay as names.
    */
-  resolve(node: SyntaxNode, depth = 8): Expr {
+  resolve(node: SyntaxNode, options: ResolveOptions = {}, depth = 8): Expr {
     const identifiers = node.type === 'identifier' ? [node] : node.descendantsOfType('identifier');
     const replacement = new Map<number, Expr>();
     for (const id of identifiers) {
-      const sub = this.substitute(id, depth);
+      const sub = this.substitute(id, options, depth);
       if (sub) replacement.set(id.startIndex, sub);
     }
     const base = toExpr(node);
@@ -482,10 +487,12 @@ export class DefUse {
     return mapExpr(base, (x) => (x.kind === 'ident' && x.at !== undefined ? replacement.get(x.at) : undefined));
   }
 
-  private substitute(id: SyntaxNode, depth: number): Expr | undefined {
+  private substitute(id: SyntaxNode, options: ResolveOptions, depth: number): Expr | undefined {
     if (depth <= 0) return undefined;
     const v = this.variableOf(id);
     if (!v || v.isParam || v.addressTaken || v.isStatic) return undefined;
+    // pointers to objects (iovad, domain) read better by name: values only, unless asked
+    if (!options.pointers && (v.type.includes('*') || /^(const\s+)?(struct|union)\b/.test(v.type))) return undefined;
     const def = this.uniqueDefinition(id);
     if (!def || (def.kind !== 'init' && def.kind !== 'assign') || !def.value) return undefined;
     if (def.value.type === 'initializer_list') return undefined;
@@ -500,8 +507,13 @@ export class DefUse {
       const atUse = this.definitionsAt(iv, useNode, id.startIndex).map((d) => d.id).sort().join(',');
       if (atDef !== atUse) return undefined;
     }
-    return this.resolve(def.value, depth - 1);
+    return this.resolve(def.value, options, depth - 1);
   }
+}
+
+export interface ResolveOptions {
+  /** Also replace pointer- and struct-typed locals (`iovad` → `&cookie->iovad`). Default false. */
+  pointers?: boolean;
 }
 
 /** Definitions are may-definitions (a call may change the variable) rather than certain ones. */

@@ -54,6 +54,18 @@ export function enclosingCall(node: SyntaxNode): { call: SyntaxNode; index: numb
 }
 
 /**
+ * Assignments under `root` whose target prints as `target` (`state->__size`, `iod->mask`) or
+ * satisfies the predicate; compound assignments (`|=`) included. In source order.
+ */
+export function assignmentsTo(root: SyntaxNode, target: string | ((left: SyntaxNode) => boolean)): SyntaxNode[] {
+  const match = typeof target === 'string' ? (left: SyntaxNode) => printExpr(toExpr(left)) === target : target;
+  return root.descendantsOfType('assignment_expression').filter((a) => {
+    const left = a.childForFieldName('left');
+    return !!left && match(left);
+  });
+}
+
+/**
  * Normalised text: whitespace- and comment-insensitive, redundant parentheses removed, casts
  * optionally stripped. Expressions print canonically; statements and other nodes join their tokens.
  */

@@ -20,7 +20,7 @@ export {
 export { analyze, FunctionAnalysis, type Guard, type GuardOptions, type GuardVia, type HelperSource } from './analysis.js';
 export { buildCfg, cfgNodeContaining, type Cfg, type CfgNode, type CfgNodeKind, type CfgResult, type Assumption, type BranchKind } from './cfg.js';
 export { dominatorTree, dominates, reachableFrom, type DominatorTree } from './dominators.js';
-export { DefUse, declaredType, isMayDefinition, type Definition, type DefinitionKind, type Variable } from './defuse.js';
+export { DefUse, declaredType, isMayDefinition, type Definition, type DefinitionKind, type ResolveOptions, type Variable } from './defuse.js';
 
 // expressions and conditions
 export {
@@ -43,7 +43,7 @@ export {
   type PrintOptions,
 } from './expr.js';
 export { conditionsHolding, seeThrough, cleanCondition, type HeldCondition, type SplitOptions } from './condition.js';
-export { calleeName, argumentsOf, argumentOf, callsIn, enclosingCall, normalizedText, joinTokens } from './expressions.js';
+export { calleeName, argumentsOf, argumentOf, callsIn, enclosingCall, assignmentsTo, normalizedText, joinTokens } from './expressions.js';
 export {
   evalConst,
   isKnownConst,
