@@ -120,7 +120,7 @@ export function assertTryAllocOutcome(
     { dev: dev.id, state: state.id, phys: hex(phys), size: hex(size), returned: String(returned) },
     () => {
       const since = opts.sinceCall ?? 0;
-      const fresh = w.reservations.filter((r) => r.live && r.allocCall >= since);
+      const fresh = [...w.liveReservations()].filter((r) => r.allocCall >= since);
       if (!returned) {
         if (state.addr !== 0n || state.rawSize !== 0n) {
           w.breach('state-live', `false was returned but the state holds addr ${hex(state.addr)}, __size ${hex(state.rawSize)} (dma_use_iova() is true)`, { state: state.id });

@@ -54,7 +54,7 @@ function snapshot(w: World): Snapshot {
   return {
     trace: w.trace.length,
     breaches: w.breaches.length,
-    live: new Set(w.reservations.filter((r) => r.live).map((r) => r.id)),
+    live: new Set([...w.liveReservations()].map((r) => r.id)),
     extents,
     liveSlots: new Set(w.pool.live().map((s) => s.id)),
   };

@@ -27,9 +27,7 @@ export function checkNewReservation(w: World, dev: DeviceObj, r: Reservation): v
       granules: hex(r.taken),
     });
   }
-  const clash = w.reservations.find(
-    (o) => o !== r && o.live && o.domain === r.domain && o.pfn < r.pfn + r.taken && r.pfn < o.pfn + o.taken,
-  );
+  const clash = [...w.liveReservations()].find((o) => o !== r && o.domain === r.domain && o.pfn < r.pfn + r.taken && r.pfn < o.pfn + o.taken);
   if (clash) {
     w.breach(
       'reservation-disjoint',
@@ -52,7 +50,7 @@ export function reservationLimit(dev: DeviceObj): bigint {
 export function checkFree(w: World, domain: DomainObj, pfn: bigint, granules: bigint): Reservation | undefined {
   const g = domain.granule;
   const iova = pfn * g;
-  const res = w.reservations.find((r) => r.live && r.domain === domain && r.pfn === pfn);
+  const res = w.liveReservationAt(domain, pfn);
   if (res) {
     if (granules !== res.granules) {
       const sameOrder = orderBase2(granules) === orderBase2(res.granules);
@@ -65,8 +63,8 @@ export function checkFree(w: World, domain: DomainObj, pfn: bigint, granules: bi
     }
     return res;
   }
-  const inside = w.reservations.find((r) => r.live && r.domain === domain && pfn > r.pfn && pfn < r.pfn + r.taken);
-  const earlier = [...w.reservations].reverse().find((r) => !r.live && r.domain === domain && r.pfn === pfn);
+  const inside = [...w.liveReservations()].find((r) => r.domain === domain && pfn > r.pfn && pfn < r.pfn + r.taken);
+  const earlier = w.lastFreedAt(domain, pfn);
   if (inside) {
     w.breach('free-mirrors-alloc', `frees IOVA ${hex(iova)}, inside the reservation that starts at ${hex(inside.base)}`, {
       iova: hex(iova),
@@ -180,7 +178,7 @@ export function checkUnlinkMirrors(
   // Bytes of the range that no live link covers.
   const gaps = uncovered(offset, end, touched);
   if (gaps.length > 0) {
-    const dead = w.links.filter((l) => !l.live && l.stateId === state.id);
+    const dead = w.linksOf(state).filter((l) => !l.live);
     const [gs, ge] = gaps[0]!;
     const wasUnlinked = dead.some((l) => l.offset < ge && l.offset + l.size > gs);
     if (wasUnlinked) w.breach('no-double-free', `unlink of [${hex(gs)}, ${hex(ge)}), which was already unlinked`, { offset: hex(gs) });

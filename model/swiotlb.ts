@@ -25,6 +25,7 @@ export class SwiotlbPool {
   readonly nslabs: bigint;
   readonly active: boolean;
   private readonly slots: BounceSlot[] = [];
+  private readonly liveSlots = new Set<BounceSlot>();
   private nextId = 1;
 
   constructor(start: bigint, bytes: bigint, active: boolean) {
@@ -42,7 +43,7 @@ export class SwiotlbPool {
   }
 
   live(): BounceSlot[] {
-    return this.slots.filter((s) => s.live);
+    return [...this.liveSlots];
   }
 
   /** is_swiotlb_buffer / swiotlb_find_pool */
@@ -71,20 +72,23 @@ export class SwiotlbPool {
       if (this.runIsBusy(index, nslots)) continue;
       const slot: BounceSlot = { id: this.nextId++, tlbAddr: addr + offset, slotIndex: index, nslots, origAddr: orig, size, live: true };
       this.slots.push(slot);
+      this.liveSlots.add(slot);
       return slot;
     }
     return 'full';
   }
 
   private runIsBusy(index: bigint, nslots: bigint): boolean {
-    return this.slots.some((s) => s.live && s.slotIndex < index + nslots && index < s.slotIndex + s.nslots);
+    for (const s of this.liveSlots) if (s.slotIndex < index + nslots && index < s.slotIndex + s.nslots) return true;
+    return false;
   }
 
   /** The live slot whose run holds phys. */
   liveSlotHolding(phys: bigint): BounceSlot | undefined {
     if (!this.contains(phys)) return undefined;
     const index = (phys - this.start) >> IO_TLB_SHIFT;
-    return this.slots.find((s) => s.live && index >= s.slotIndex && index < s.slotIndex + s.nslots);
+    for (const s of this.liveSlots) if (index >= s.slotIndex && index < s.slotIndex + s.nslots) return s;
+    return undefined;
   }
 
   /** A released slot that handed out exactly tlbAddr (for double-release reports). */
@@ -95,5 +99,6 @@ export class SwiotlbPool {
   /** swiotlb_release_slots: releases the run holding tlbAddr. */
   release(slot: BounceSlot): void {
     slot.live = false;
+    this.liveSlots.delete(slot);
   }
 }

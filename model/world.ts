@@ -137,6 +137,14 @@ export class World {
   readonly links: LinkRecord[] = [];
   readonly mappings: OneStepMapping[] = [];
   readonly states: DmaIovaStateObj[] = [];
+  // Indexes over the append-only histories above, so that every call stays cheap in long runs.
+  private readonly reservationById = new Map<number, Reservation>();
+  private readonly liveReservationSet = new Set<Reservation>();
+  private readonly livePfn = new Map<DomainObj, Map<bigint, Reservation>>();
+  private readonly freedPfn = new Map<DomainObj, Map<bigint, Reservation>>();
+  private readonly linksByState = new Map<string, LinkRecord[]>();
+  private readonly liveMappingByAddr = new Map<string, OneStepMapping>();
+  private readonly unmappedByAddr = new Map<string, OneStepMapping>();
   private frame: Frame | undefined;
   private depth = 0;
   private nextId = { dev: 0, state: 0, page: 0, res: 1, link: 1, map: 1, obj: 0 };
@@ -248,39 +256,101 @@ export class World {
   addReservation(r: Omit<Reservation, 'id' | 'allocCall' | 'live'>): Reservation {
     const res: Reservation = { ...r, id: this.nextId.res++, live: true, allocCall: this.callIndex() };
     this.reservations.push(res);
+    this.reservationById.set(res.id, res);
+    this.liveReservationSet.add(res);
+    perDomain(this.livePfn, res.domain).set(res.pfn, res);
     return res;
   }
 
+  /** Marks a reservation freed by the current call. */
+  releaseReservation(r: Reservation): void {
+    if (!r.live) return;
+    r.live = false;
+    r.freeCall = this.callIndex();
+    this.liveReservationSet.delete(r);
+    const live = perDomain(this.livePfn, r.domain);
+    if (live.get(r.pfn) === r) live.delete(r.pfn);
+    perDomain(this.freedPfn, r.domain).set(r.pfn, r);
+  }
+
   reservation(id: number | undefined): Reservation | undefined {
-    return id === undefined ? undefined : this.reservations.find((r) => r.id === id);
+    return id === undefined ? undefined : this.reservationById.get(id);
+  }
+
+  liveReservations(): IterableIterator<Reservation> {
+    return this.liveReservationSet.values();
+  }
+
+  /** The live reservation of `domain` that starts at `pfn`. */
+  liveReservationAt(domain: DomainObj, pfn: bigint): Reservation | undefined {
+    return this.livePfn.get(domain)?.get(pfn);
+  }
+
+  /** The reservation most recently freed at `pfn`. */
+  lastFreedAt(domain: DomainObj, pfn: bigint): Reservation | undefined {
+    return this.freedPfn.get(domain)?.get(pfn);
   }
 
   /** The live reservation of `domain` whose asked-for range holds `addr`. */
   liveReservationHolding(domain: DomainObj, addr: bigint): Reservation | undefined {
     const g = domain.granule;
-    return this.reservations.find((r) => r.live && r.domain === domain && addr >= r.base && addr < r.base + r.granules * g);
+    for (const r of this.liveReservationSet) if (r.domain === domain && addr >= r.base && addr < r.base + r.granules * g) return r;
+    return undefined;
   }
 
   /** Same, over the range the allocator actually took (power-of-two rounded). */
   liveReservationTaking(domain: DomainObj, addr: bigint): Reservation | undefined {
     const g = domain.granule;
-    return this.reservations.find((r) => r.live && r.domain === domain && addr >= r.base && addr < r.base + r.taken * g);
+    for (const r of this.liveReservationSet) if (r.domain === domain && addr >= r.base && addr < r.base + r.taken * g) return r;
+    return undefined;
   }
 
   addLink(l: Omit<LinkRecord, 'id' | 'live' | 'linkCall'>): LinkRecord {
     const rec: LinkRecord = { ...l, id: this.nextId.link++, live: true, linkCall: this.callIndex() };
     this.links.push(rec);
+    const list = this.linksByState.get(rec.stateId);
+    if (list) list.push(rec);
+    else this.linksByState.set(rec.stateId, [rec]);
     return rec;
   }
 
+  /** Every link ever made on a state, live or not. */
+  linksOf(state: DmaIovaStateObj): readonly LinkRecord[] {
+    return this.linksByState.get(state.id) ?? [];
+  }
+
   liveLinks(state: DmaIovaStateObj): LinkRecord[] {
-    return this.links.filter((l) => l.live && l.stateId === state.id).sort((a, b) => (a.offset < b.offset ? -1 : 1));
+    return this.linksOf(state)
+      .filter((l) => l.live)
+      .sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+  }
+
+  /** The state no longer knows its links (memset, rebinding, free): their mappings stay and leak. */
+  forgetLinks(state: DmaIovaStateObj): void {
+    for (const l of this.linksOf(state)) l.live = false;
   }
 
   addMapping(m: Omit<OneStepMapping, 'id' | 'live' | 'mapCall'>): OneStepMapping {
     const rec: OneStepMapping = { ...m, id: this.nextId.map++, live: true, mapCall: this.callIndex() };
     this.mappings.push(rec);
+    this.liveMappingByAddr.set(`${rec.device.id}:${rec.dma}`, rec);
     return rec;
+  }
+
+  liveMappingAt(dev: DeviceObj, dma: bigint): OneStepMapping | undefined {
+    return this.liveMappingByAddr.get(`${dev.id}:${dma}`);
+  }
+
+  lastUnmappedAt(dev: DeviceObj, dma: bigint): OneStepMapping | undefined {
+    return this.unmappedByAddr.get(`${dev.id}:${dma}`);
+  }
+
+  releaseMapping(m: OneStepMapping): void {
+    m.live = false;
+    m.unmapCall = this.callIndex();
+    const key = `${m.device.id}:${m.dma}`;
+    if (this.liveMappingByAddr.get(key) === m) this.liveMappingByAddr.delete(key);
+    this.unmappedByAddr.set(key, m);
   }
 
   /** The device's DMA domain, or a modelled NULL dereference (iommu_get_dma_domain on a device without one). */
@@ -297,13 +367,16 @@ export class World {
   stateLifecycle(state: DmaIovaStateObj, dev: DeviceObj): { lifecycle: 'zero' | 'allocated' | 'freed' | 'unknown'; reservation?: Reservation } {
     if (state.writtenOutside) {
       state.writtenOutside = false;
-      const bound = this.reservation(state.reservationId);
+      const before = state.reservationId;
+      const bound = this.reservation(before);
       if (state.addr === 0n && state.rawSize === 0n) state.reservationId = undefined;
       else if (!bound || !bound.live || !this.holds(bound, state.addr)) {
         const found = dev.domain ? this.liveReservationHolding(dev.domain, state.addr) : undefined;
         state.reservationId = found?.id;
         if (found && found.owner === 'caller') found.owner = state.id;
       }
+      // Rebinding (or a memset) forgets the old links; their mappings stay and leak.
+      if (state.reservationId !== before) this.forgetLinks(state);
     }
     const r = this.reservation(state.reservationId);
     if (r) return { lifecycle: r.live ? 'allocated' : 'freed', reservation: r };
@@ -468,7 +541,7 @@ export class World {
       '@teardown',
       {},
       () => {
-        for (const r of this.reservations.filter((x) => x.live)) {
+        for (const r of [...this.liveReservationSet]) {
           const g = r.domain.granule;
           this.leak(`IOVA [${hex(r.base)}, ${hex(r.base + r.granules * g)}) reserved for ${r.owner} was never freed`, {
             kind: 'reservation',
@@ -492,7 +565,7 @@ export class World {
             tlb: hex(s.tlbAddr),
           });
         }
-        for (const m of this.mappings.filter((x) => x.live && x.reservationId === undefined && x.bounceId === undefined)) {
+        for (const m of [...this.liveMappingByAddr.values()].filter((x) => x.reservationId === undefined && x.bounceId === undefined)) {
           this.leak(`direct mapping ${hex(m.dma)}+${hex(m.size)} was never unmapped`, { kind: 'direct-map', dma: hex(m.dma) });
         }
       },
@@ -514,4 +587,13 @@ export class World {
 /** Creates a world for a scenario in one call. */
 export function createWorld(spec: ScenarioSpec, options: WorldOptions = {}): World {
   return new World(spec, options);
+}
+
+function perDomain<V>(m: Map<DomainObj, Map<bigint, V>>, d: DomainObj): Map<bigint, V> {
+  let inner = m.get(d);
+  if (!inner) {
+    inner = new Map();
+    m.set(d, inner);
+  }
+  return inner;
 }

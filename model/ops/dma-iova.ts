@@ -58,7 +58,7 @@ function clearState(w: World, state: DmaIovaStateObj): void {
   state.rawSize = 0n;
   state.reservationId = undefined;
   state.writtenOutside = false;
-  for (const l of w.links) if (l.live && l.stateId === state.id) l.live = false;
+  w.forgetLinks(state);
 }
 
 /** bool dma_iova_try_alloc(dev, state, phys, size) */
@@ -142,7 +142,7 @@ export function dma_iova_free(w: World, dev: DeviceObj, state: DmaIovaStateObj):
       const len = alignSumSizeT(w, iovaStateSize(w, state), pad, g);
       reportWrap(w, 'iova_align(iovad, size + iova_start_pad)', len);
       iommu_dma_free_iova(w, domain, u64(state.addr - pad), len.value, null);
-      for (const l of w.links) if (l.live && l.stateId === state.id) l.live = false;
+      w.forgetLinks(state);
     },
     () => undefined,
   );

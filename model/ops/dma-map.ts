@@ -136,7 +136,7 @@ export function dma_map_single_attrs(w: World, dev: DeviceObj, ptr: bigint, size
 
 /** Caller-side checks of an unmap: it must mirror one live mapping (same address, size, direction). */
 function checkUnmap(w: World, dev: DeviceObj, addr: bigint, size: bigint, dir: bigint): void {
-  const m = w.mappings.find((x) => x.live && x.device === dev && x.dma === addr);
+  const m = w.liveMappingAt(dev, addr);
   if (m) {
     if (m.size !== size) {
       w.breach('unlink-mirrors-link', `dma_unmap of ${hex(addr)} with size ${hex(size)}; it was mapped with size ${hex(m.size)}`, {
@@ -148,11 +148,10 @@ function checkUnmap(w: World, dev: DeviceObj, addr: bigint, size: bigint, dir: b
     if (m.dir !== dir) {
       w.breach('unlink-mirrors-link', `dma_unmap of ${hex(addr)} with direction ${dir}; it was mapped with ${m.dir}`, { dma: hex(addr) });
     }
-    m.live = false;
-    m.unmapCall = w.callIndex();
+    w.releaseMapping(m);
     return;
   }
-  const earlier = [...w.mappings].reverse().find((x) => !x.live && x.device === dev && x.dma === addr);
+  const earlier = w.lastUnmappedAt(dev, addr);
   const inState = dev.domain ? w.liveReservationHolding(dev.domain, addr) : undefined;
   if (earlier) {
     w.breach('no-double-free', `DMA address ${hex(addr)} unmapped again (first unmapped by call #${earlier.unmapCall ?? '?'})`, { dma: hex(addr) });

@@ -89,10 +89,7 @@ export function free_iova_fast(w: World, iovad: IovaDomainObj, pfn: bigint, size
       if (domain) {
         checkNothingMappedIn(w, domain, p * domain.granule, n * domain.granule);
         const r = checkFree(w, domain, p, n);
-        if (r) {
-          r.live = false;
-          r.freeCall = w.callIndex();
-        }
+        if (r) w.releaseReservation(r);
       }
       const where = iovad.allocator.freeIovaFast(p, n);
       drainAllocatorNotes(w, iovad);
@@ -119,10 +116,7 @@ export function free_iova(w: World, iovad: IovaDomainObj, pfn: bigint): void {
       const node = iovad.allocator.findIova(p);
       if (domain && node && !node.anchor) {
         const r = checkFree(w, domain, node.pfnLo, node.pfnHi - node.pfnLo + 1n);
-        if (r) {
-          r.live = false;
-          r.freeCall = w.callIndex();
-        }
+        if (r) w.releaseReservation(r);
       } else if (domain) {
         checkFree(w, domain, p, 1n);
       }
@@ -200,10 +194,7 @@ export function iommu_dma_free_iova(w: World, domain: DomainObj, iova: bigint, s
       if (gather?.queued) w.info('queue_iova', 'flush queue: modelled as an immediate free (the model runs strict invalidation)');
       checkNothingMappedIn(w, domain, u64(iova), s);
       const r = checkFree(w, domain, pfn, granules);
-      if (r) {
-        r.live = false;
-        r.freeCall = w.callIndex();
-      }
+      if (r) w.releaseReservation(r);
       const where = a.freeIovaFast(pfn, granules);
       drainAllocatorNotes(w, domain.iovad);
       w.info('free_iova_fast', where === 'rcache' ? `pfn ${hex(pfn)} parked in a range cache` : `pfn ${hex(pfn)} removed from the tree`);
