@@ -1,7 +1,8 @@
-// One swiotlb pool (kernel/dma/swiotlb.c): 2 KiB slots, first-fit runs of at most IO_TLB_SEGSIZE
-// slots, slot alignment to alloc_align_mask, and the in-slot offset swiotlb_align_offset() keeps:
-// orig & min_align_mask & (alloc_align_mask | (IO_TLB_SIZE - 1)). Data is not copied; the model
-// records where bytes would go.
+// One swiotlb pool (kernel/dma/swiotlb.c): 2 KiB slots, runs of at most IO_TLB_SEGSIZE slots,
+// slot alignment to alloc_align_mask, and the in-slot offset swiotlb_align_offset() keeps:
+// orig & min_align_mask & (alloc_align_mask | (IO_TLB_SIZE - 1)). Simplified: one area searched
+// first-fit from its start (the kernel rotates a per-area start index), so slot addresses differ
+// from a real pool while offsets and alignment agree. Data is not copied.
 import { IO_TLB_SEGSIZE, IO_TLB_SHIFT, IO_TLB_SIZE } from './kconst.js';
 
 export interface BounceSlot {
@@ -57,12 +58,14 @@ export class SwiotlbPool {
   }
 
   /** swiotlb_tbl_map_single: the bounce address, or why it failed (the caller maps that to DMA_MAPPING_ERROR). */
-  map(orig: bigint, size: bigint, allocAlignMask: bigint, minAlignMask: bigint): BounceSlot | BounceFailure {
+  map(orig: bigint, size: bigint, allocAlignMask: bigint, minAlignMask: bigint, pageSize = 4096n): BounceSlot | BounceFailure {
     if (!this.active || this.nslabs === 0n) return 'inactive';
     const offset = SwiotlbPool.alignOffset(minAlignMask, allocAlignMask, orig);
     const nslots = (size + offset + IO_TLB_SIZE - 1n) >> IO_TLB_SHIFT;
     if (nslots > IO_TLB_SEGSIZE || nslots === 0n) return nslots === 0n ? 'full' : 'too-large';
-    const slotAlign = allocAlignMask | (IO_TLB_SIZE - 1n);
+    // swiotlb_search_pool_area: page-align unconstrained allocations of a page or more.
+    const align = allocAlignMask === 0n && minAlignMask === 0n && size + offset >= pageSize ? pageSize - 1n : allocAlignMask;
+    const slotAlign = align | (IO_TLB_SIZE - 1n);
     const iotlbAlignMask = minAlignMask & ~slotAlign;
     const stride = (slotAlign >> IO_TLB_SHIFT) + 1n;
     for (let index = 0n; index + nslots <= this.nslabs; index += stride) {

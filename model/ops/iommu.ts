@@ -283,7 +283,7 @@ export function swiotlb_tbl_map_single(w: World, dev: DeviceObj, phys: bigint, s
     'swiotlb_tbl_map_single',
     traceArgs(w, ['dev', dev], ['phys', phys, 'phys_addr_t'], ['size', size, 'size_t'], ['alloc_align_mask', allocAlignMask, 'unsigned int'], ['dir', dir, 'int'], ['attrs', attrs, 'unsigned long']),
     () => {
-      const slot = w.pool.map(u64(phys), sizeT(w, size), allocAlignMask, dev.minAlignMask);
+      const slot = w.pool.map(u64(phys), sizeT(w, size), allocAlignMask, dev.minAlignMask, w.pageSize);
       if (typeof slot === 'string') {
         w.info('swiotlb', slot === 'inactive' ? 'no swiotlb pool' : slot === 'too-large' ? `swiotlb: ${hex(size)} bytes exceed one mapping's slots` : 'swiotlb buffer is full');
         return DMA_MAPPING_ERROR;
