@@ -245,6 +245,7 @@ function makeContext(
       const ep = d.node.endPosition;
       const finding: Finding = {
         ruleId: active.rule.meta.id,
+        messageId: d.messageId,
         severity: d.severity && active.severity === active.rule.meta.severity ? d.severity : active.severity,
         message: fill(template, d.data),
         file: path,

@@ -18,6 +18,8 @@ export interface Fix {
 
 export interface Finding {
   ruleId: string;
+  /** The rule's message template id (for tests and tools; the text is `message`). */
+  messageId?: string;
   severity: Severity;
   message: string;
   /** Repository-relative post-image path. */

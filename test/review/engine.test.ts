@@ -64,7 +64,7 @@ describe('review engine', () => {
       confirmation: 'unconfirmed',
       confirmationNote: 'simulation disabled',
     });
-    expect(f!.fix).toEqual({ startLine: 3, startColumn: 9, endLine: 3, endColumn: 28, text: 'guarded_alloc(size ?: 1)', verified: false });
+    expect(f!.fix).toEqual({ startLine: 3, startColumn: 9, endLine: 3, endColumn: 28, text: 'guarded_alloc_nonzero(size)', verified: false });
     expect(f!.fingerprint).toMatch(/^[0-9a-f]{24}$/);
     expect(report.functions.map((fn) => [fn.name, fn.startLine, fn.endLine, fn.checked])).toEqual([
       ['a', 1, 4, true],

@@ -30,7 +30,7 @@ export const unguardedAllocRule = createRule<'unguarded'>({
         node: call,
         messageId: 'unguarded',
         data: { arg },
-        fix: { node: call, text: `guarded_alloc(${arg} ?: 1)` },
+        fix: { node: call, text: `guarded_alloc_nonzero(${arg})` },
         sim: { mode: 'confirm', function: fn.name, inputs: { [arg]: '0' }, expect: { description: `${arg} 0 reaches guarded_alloc` } },
       });
     }
