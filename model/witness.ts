@@ -104,14 +104,27 @@ export interface SimRequest {
    * expressions over G (the granule): "0", "G-1", "G+1", "1ULL<<63", "0x234".
    */
   inputs?: Record<string, string>;
-  /** What confirms the defect. */
+  /**
+   * Callees the simulator makes fail (contract mode: each at each call point in turn), e.g.
+   * ["dma_iova_link", "dma_iova_sync"] or ["dma_set_mask_and_coherent"].
+   */
+  failing?: string[];
+  /** What confirms the defect (any one of the observations given). */
   expect: {
     /** Any of these invariants breached. */
     invariants?: InvariantName[];
-    /** A call to this callee is reached (optionally with argument index `arg` equal to `equals`). */
-    reaches?: { callee: string; arg?: number; equals?: string };
+    /**
+     * A call to this callee is reached; optionally with argument `arg` (0-based) equal to
+     * `equals`, or different from `notEquals` (C expressions over G and the inputs).
+     */
+    reaches?: { callee: string; arg?: number; equals?: string; notEquals?: string };
     /** A WARN event from the model. */
     warn?: boolean;
+    /**
+     * A C expression over the parameters, `__return` and `G`, evaluated when the function
+     * returns: "__return == 0 && addr + size - 1 > mask".
+     */
+    holds?: string;
     /** In words, for reports: "size 0 reaches the allocation". */
     description: string;
   };
