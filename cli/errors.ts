@@ -1,6 +1,4 @@
 // One-line descriptions of every error the command can meet; no stack trace ever reaches a user.
-import { ConfigError } from '../review/config.js';
-import { InputError } from '../patch/types.js';
 
 /** A bad command line that commander itself does not catch (conflicting flags, bad values). */
 export class UsageError extends Error {
@@ -11,7 +9,10 @@ export class UsageError extends Error {
 }
 
 export function describeError(err: unknown): string {
-  if (err instanceof InputError || err instanceof ConfigError) return err.oneLine();
+  // InputError (patch/) and ConfigError (review/config) carry their own one-line form; matched by
+  // shape so that this module stays light (it is loaded before the engine).
+  const named = err as { name?: string; oneLine?: () => string };
+  if ((named?.name === 'InputError' || named?.name === 'ConfigError') && typeof named.oneLine === 'function') return named.oneLine();
   if (err instanceof UsageError) return err.message;
   const errno = err as NodeJS.ErrnoException;
   if (errno && typeof errno.code === 'string' && typeof errno.path === 'string') {

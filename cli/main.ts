@@ -3,8 +3,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FORMATS, formatReport, type Format } from '../report/index.js';
 import type { Severity } from '../review/types.js';
-import { runReview } from './review-command.js';
-import { runSim } from './sim-command.js';
 import { TOOL_VERSION } from '../review/version.js';
 import { UsageError, describeError } from './errors.js';
 import { writeOutputAtomically, writeStdout } from './output.js';
@@ -119,7 +117,13 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_ERROR;
   }
   try {
-    if (subcommand) return await runSim(subcommand.args, subcommand.options);
+    // The engine (tree-sitter, rules, model, simulator) loads only when there is work for it,
+    // so --version and --help start fast.
+    if (subcommand) {
+      const { runSim } = await import('./sim-command.js');
+      return await runSim(subcommand.args, subcommand.options);
+    }
+    const { runReview } = await import('./review-command.js');
     const options = program.opts<CliOptions>();
     const inputs = program.args;
     const { report, listing } = await runReview(inputs, options);
