@@ -1,12 +1,14 @@
-// One function's analyses, built lazily and cached per FunctionInfo: CFG, dominators,
-// post-dominators, def-use, and the queries rules ask (guards, order, reaching definitions).
+// One function's analyses, built lazily and cached per FunctionInfo: a mirror of its tree (read
+// once from tree-sitter), CFG, dominators, post-dominators, def-use, and the queries rules ask
+// (guards, order, reaching definitions). Queries take SyntaxNodes from the function and answer
+// from the mirror.
 import { buildCfg, cfgNodeContaining, type Cfg, type CfgNode } from './cfg.js';
 import { conditionsHolding, type HeldCondition } from './condition.js';
 import { evalConst, isKnownConst } from './const-eval.js';
 import { DefUse, type Definition, type ResolveOptions, type Variable } from './defuse.js';
 import { dominates, dominatorTree, reachableFrom, type DominatorTree } from './dominators.js';
-import { exprMentions, mapExpr, subExpressions, toExpr, ZERO, type Expr } from './expr.js';
-import { callsIn } from './expressions.js';
+import { exprMentions, mapExpr, printExpr, subExpressions, toExprM, ZERO, type Expr } from './expr.js';
+import { descendants, field, isMNode, kids, lineAt, Mirror, operatorOf, type MNode } from './mirror.js';
 import type { FunctionInfo, SyntaxNode } from './types.js';
 
 /** Where helper functions come from: a map by name (RuleContext.functions works) or a lookup. */
@@ -20,7 +22,7 @@ export interface Guard {
   /** The condition that holds, normalised (outcome applied, negation pushed into comparisons). */
   condition: Expr;
   /** The tested expression as written (the if condition, the BUG_ON argument, the case value...). */
-  test: SyntaxNode;
+  readonly test: SyntaxNode;
   /** The outcome of the test on the way here (true: the test was non-zero / the case matched). */
   outcome: boolean;
   via: GuardVia;
@@ -52,6 +54,17 @@ const HELPER_MAX_NODES = 400;
 const HELPER_MAX_RETURNS = 24;
 const HELPER_MAX_DEPTH = 3;
 
+/** Anything with a range: a SyntaxNode or a mirror node. */
+type Ranged = SyntaxNode | MNode;
+
+function startOf(n: Ranged): number {
+  return isMNode(n) ? n.start : n.startIndex;
+}
+
+function endOf(n: Ranged): number {
+  return isMNode(n) ? n.end : n.endIndex;
+}
+
 function lookupHelper(source: HelperSource | undefined, name: string): FunctionInfo | undefined {
   if (!source) return undefined;
   if (typeof source === 'function') return source(name);
@@ -70,7 +83,25 @@ function and(parts: Expr[]): Expr {
   return parts.reduce((a, b) => ({ kind: 'binary', op: '&&', left: a, right: b }));
 }
 
+class GuardImpl implements Guard {
+  helper?: string;
+  constructor(
+    readonly condition: Expr,
+    readonly testM: MNode,
+    readonly outcome: boolean,
+    readonly via: GuardVia,
+    readonly line: number,
+    readonly seenThrough: string[],
+    public stale: boolean,
+    private readonly mirror: Mirror,
+  ) {}
+  get test(): SyntaxNode {
+    return this.mirror.syntax(this.testM);
+  }
+}
+
 export class FunctionAnalysis {
+  private mirrorCache?: Mirror;
   private cfgResult?: { ok: true; cfg: Cfg } | { ok: false; reason: string };
   private domTree?: DominatorTree;
   private postDomTree?: DominatorTree;
@@ -80,11 +111,18 @@ export class FunctionAnalysis {
 
   constructor(readonly fn: FunctionInfo) {}
 
+  /** The function read once from tree-sitter (all queries use it). */
+  get mirror(): Mirror {
+    this.mirrorCache ??= new Mirror(this.fn.node);
+    return this.mirrorCache;
+  }
+
   /** The CFG, or undefined when the function has no body or a budget was hit (see `cfgProblem`). */
   get cfg(): Cfg | undefined {
     if (!this.cfgResult) {
-      this.cfgResult = this.fn.body
-        ? buildCfg(this.fn.body, { rewrites: this.fn.rewrites })
+      const body = field(this.mirror.root, 'body');
+      this.cfgResult = body
+        ? buildCfg(body, { rewrites: this.fn.rewrites, mirror: this.mirror })
         : { ok: false, reason: 'no function body' };
     }
     return this.cfgResult.ok ? this.cfgResult.cfg : undefined;
@@ -114,14 +152,19 @@ export class FunctionAnalysis {
     return this.defUseCache;
   }
 
+  /** The mirror node of a SyntaxNode of this function. */
+  private m(node: Ranged): MNode | undefined {
+    return isMNode(node) ? node : this.mirror.find(node);
+  }
+
   /** The CFG node (statement or test) that `node` belongs to. */
-  cfgNodeOf(node: SyntaxNode): CfgNode | undefined {
+  cfgNodeOf(node: Ranged): CfgNode | undefined {
     const cfg = this.cfg;
-    return cfg ? cfgNodeContaining(cfg, node) : undefined;
+    return cfg ? cfgNodeContaining(cfg, { startIndex: startOf(node), endIndex: endOf(node) }) : undefined;
   }
 
   /** Can control reach `node` from the function entry at all? */
-  isReachable(node: SyntaxNode): boolean {
+  isReachable(node: Ranged): boolean {
     const c = this.cfgNodeOf(node);
     const dom = this.dominators;
     return !!c && !!dom && dom.depth[c.id] >= 0;
@@ -129,43 +172,44 @@ export class FunctionAnalysis {
 
   /**
    * Every path from the entry to `b` passes `a` first. Within one statement, `a` must also come
-   * first in evaluation order (approximated by source order, the right of `&&`/`||`/`?:` after the left).
+   * first in evaluation order (approximated by source order).
    */
-  dominates(a: SyntaxNode, b: SyntaxNode): boolean {
+  dominates(a: Ranged, b: Ranged): boolean {
     const ca = this.cfgNodeOf(a);
     const cb = this.cfgNodeOf(b);
     const dom = this.dominators;
     if (!ca || !cb || !dom) return false;
-    if (ca.id === cb.id) return a.endIndex <= b.startIndex || (a.startIndex <= b.startIndex && a.endIndex >= b.endIndex);
+    if (ca.id === cb.id) return endOf(a) <= startOf(b) || (startOf(a) <= startOf(b) && endOf(a) >= endOf(b));
     return dominates(dom, ca.id, cb.id);
   }
 
-  /** `later` is reached only after `earlier` (alias of dominates(earlier, later), for readability). */
-  reachedOnlyAfter(later: SyntaxNode, earlier: SyntaxNode): boolean {
+  /** `later` is reached only after `earlier` (dominates(earlier, later), for readability). */
+  reachedOnlyAfter(later: Ranged, earlier: Ranged): boolean {
     return this.dominates(earlier, later);
   }
 
   /** Every path from `b` to the function exit passes `a`. */
-  postDominates(a: SyntaxNode, b: SyntaxNode): boolean {
+  postDominates(a: Ranged, b: Ranged): boolean {
     const ca = this.cfgNodeOf(a);
     const cb = this.cfgNodeOf(b);
     const pdom = this.postDominators;
     if (!ca || !cb || !pdom) return false;
-    if (ca.id === cb.id) return a.startIndex >= b.endIndex;
+    if (ca.id === cb.id) return startOf(a) >= endOf(b);
     return dominates(pdom, ca.id, cb.id);
   }
 
   /** Some path leads from `from` to `to` (after `from` completes). */
-  canReach(from: SyntaxNode, to: SyntaxNode): boolean {
+  canReach(from: Ranged, to: Ranged): boolean {
     const cfg = this.cfg;
     const a = this.cfgNodeOf(from);
     const b = this.cfgNodeOf(to);
     if (!cfg || !a || !b) return false;
-    if (a.id === b.id && from.endIndex <= to.startIndex) return true;
-    const seen = reachableFrom(cfg, a.id);
-    // reaching b again from itself needs a cycle: reachableFrom marks the start, check a successor path
-    if (a.id === b.id) return cfg.nodes[a.id].succ.some((s) => reachableFrom(cfg, s)[a.id] === 1);
-    return seen[b.id] === 1;
+    if (a.id === b.id) {
+      if (endOf(from) <= startOf(to)) return true;
+      // reaching the same node again needs a cycle through it
+      return cfg.nodes[a.id].succ.some((s) => reachableFrom(cfg, s)[a.id] === 1);
+    }
+    return reachableFrom(cfg, a.id)[b.id] === 1;
   }
 
   // ---- guards -------------------------------------------------------------------------------
@@ -176,16 +220,21 @@ export class FunctionAnalysis {
    * and `?:` it sits to the right of, with helpers' return values substituted. Guards whose
    * variables may have changed since the test are dropped unless `includeStale`.
    */
-  guardsAt(node: SyntaxNode, options: GuardOptions = {}): Guard[] {
-    return this.guardsWithin(node, options, 0);
+  guardsAt(node: Ranged, options: GuardOptions = {}): Guard[] {
+    const m = this.m(node);
+    return m ? this.guardsWithin(m, options, 0) : [];
   }
 
-  private guardsWithin(node: SyntaxNode, options: GuardOptions, helperDepth: number): Guard[] {
+  private expr(n: MNode): Expr {
+    return toExprM(n, this.mirror);
+  }
+
+  private guardsWithin(node: MNode, options: GuardOptions, helperDepth: number): Guard[] {
     const cfg = this.cfg;
     const dom = this.dominators;
-    const c = this.cfgNodeOf(node);
+    const c = cfg ? cfgNodeContaining(cfg, node) : undefined;
     if (!cfg || !dom || !c || dom.depth[c.id] < 0) return [];
-    const guards: Guard[] = [];
+    const guards: GuardImpl[] = [];
     const split = (test: Expr, outcome: boolean): HeldCondition[] =>
       conditionsHolding(test, outcome, {
         helperSummary: (call) => {
@@ -193,7 +242,7 @@ export class FunctionAnalysis {
           const instance = summary ? instantiate(summary, call) : undefined;
           return instance ? { ...instance, helper: call.callee } : undefined;
         },
-        resolveLocal: (ident) => this.localCallValue(ident, node),
+        resolveLocal: (ident) => this.localCallValue(ident),
       });
 
     // dominating test outcomes, nearest first
@@ -203,46 +252,42 @@ export class FunctionAnalysis {
       const a = n.assume;
       const branch = cfg.nodes[a.branch];
       if (a.kind === 'truth') {
-        if (isKnownConst(evalConst(a.test))) continue; // while (1), do ... while (0): says nothing
-        const via: GuardVia = branch.branch === 'bug-on' ? 'bug-on' : branch.branch === 'switch' ? 'switch' : branch.branch === 'if' ? 'if' : 'loop';
-        for (const held of split(toExpr(a.test), a.value)) {
-          guards.push(this.guard(held, a.test, a.value, via, branch, c, node));
-        }
+        const testExpr = this.expr(a.test);
+        if (isKnownConst(evalConst(testExpr))) continue; // while (1), do ... while (0): says nothing
+        const via: GuardVia = branch.branch === 'bug-on' ? 'bug-on' : branch.branch === 'if' ? 'if' : 'loop';
+        for (const held of split(testExpr, a.value)) guards.push(this.guard(held, a.test, a.value, via, branch, c, node));
       } else if (a.kind === 'case') {
-        const disc = toExpr(a.discriminant);
+        const disc = this.expr(a.discriminant);
         const condition: Expr = a.range
-          ? { kind: 'binary', op: '&&', left: { kind: 'binary', op: '<=', left: toExpr(a.range[0]), right: disc }, right: { kind: 'binary', op: '<=', left: disc, right: toExpr(a.range[1]) } }
-          : { kind: 'binary', op: '==', left: disc, right: toExpr(a.value) };
+          ? { kind: 'binary', op: '&&', left: { kind: 'binary', op: '<=', left: this.expr(a.range[0]), right: disc }, right: { kind: 'binary', op: '<=', left: disc, right: this.expr(a.range[1]) } }
+          : { kind: 'binary', op: '==', left: disc, right: this.expr(a.value) };
         for (const held of conditionsHolding(condition, true)) guards.push(this.guard(held, a.value, true, 'switch', branch, c, node));
       } else if (a.kind === 'default') {
-        const disc = toExpr(a.discriminant);
+        const disc = this.expr(a.discriminant);
         for (const value of a.excluded) {
-          const condition: Expr = { kind: 'binary', op: '!=', left: disc, right: toExpr(value) };
+          const condition: Expr = { kind: 'binary', op: '!=', left: disc, right: this.expr(value) };
           guards.push(this.guard({ condition, seenThrough: [] }, value, false, 'switch', branch, c, node));
         }
       }
     }
 
     // inside the statement: right operands of && and ||, arms of ?:
+    const root = c.m;
     let child = node;
-    for (let p = node.parent, i = 0; p && i < 256 && c.syntax && p.startIndex >= c.syntax.startIndex && p.endIndex <= c.syntax.endIndex; p = p.parent, i++) {
+    for (let p = node.parent, i = 0; p && root && i < 256 && p.start >= root.start && p.end <= root.end; p = p.parent, i++) {
       if (p.type === 'binary_expression') {
-        const op = p.childForFieldName('operator')?.type;
-        const left = p.childForFieldName('left');
-        const right = p.childForFieldName('right');
-        if (left && right && right.startIndex <= child.startIndex && (op === '&&' || op === '||')) {
-          for (const held of split(toExpr(left), op === '&&')) {
-            guards.push({ ...this.guard(held, left, op === '&&', 'short-circuit', undefined, c, node), stale: false });
-          }
+        const op = operatorOf(p);
+        const left = field(p, 'left');
+        const right = field(p, 'right');
+        if (left && right && right.start <= child.start && (op === '&&' || op === '||')) {
+          for (const held of split(this.expr(left), op === '&&')) guards.push(this.guard(held, left, op === '&&', 'short-circuit', undefined, c, node));
         }
       } else if (p.type === 'conditional_expression') {
-        const test = p.childForFieldName('condition');
-        const alternative = p.childForFieldName('alternative');
-        if (test && !(test.startIndex <= child.startIndex && test.endIndex >= child.endIndex)) {
-          const outcome = !(alternative && alternative.startIndex <= child.startIndex);
-          for (const held of split(toExpr(test), outcome)) {
-            guards.push({ ...this.guard(held, test, outcome, 'ternary', undefined, c, node), stale: false });
-          }
+        const test = field(p, 'condition');
+        const alternative = field(p, 'alternative');
+        if (test && !(test.start <= child.start && test.end >= child.end)) {
+          const outcome = !(alternative && alternative.start <= child.start);
+          for (const held of split(this.expr(test), outcome)) guards.push(this.guard(held, test, outcome, 'ternary', undefined, c, node));
         }
       }
       child = p;
@@ -250,45 +295,37 @@ export class FunctionAnalysis {
     return options.includeStale ? guards : guards.filter((g) => !g.stale);
   }
 
-  private guard(held: HeldCondition, test: SyntaxNode, outcome: boolean, via: GuardVia, branch: CfgNode | undefined, at: CfgNode, use: SyntaxNode): Guard {
-    const g: Guard = {
-      condition: held.condition,
-      test,
-      outcome,
-      via,
-      line: test.startPosition.row + 1,
-      seenThrough: held.seenThrough,
-      stale: branch ? this.isStale(held.condition, branch, at, use) : false,
-    };
+  private guard(held: HeldCondition, test: MNode, outcome: boolean, via: GuardVia, branch: CfgNode | undefined, at: CfgNode, use: MNode): GuardImpl {
+    const stale = branch ? this.isStale(held.condition, branch, at, use) : false;
+    const g = new GuardImpl(held.condition, test, outcome, via, lineAt(this.fn.node.tree, test.start), held.seenThrough, stale, this.mirror);
     if (held.helper) g.helper = held.helper;
     return g;
   }
 
   /** Some variable of `condition` has other definitions at the use than right after the test. */
-  private isStale(condition: Expr, branch: CfgNode, at: CfgNode, use: SyntaxNode): boolean {
+  private isStale(condition: Expr, branch: CfgNode, at: CfgNode, use: MNode): boolean {
     const du = this.defUse;
-    if (!du || !branch.syntax) return false;
+    if (!du || !branch.m) return false;
     for (const x of subExpressions(condition)) {
       if (x.kind !== 'ident') continue;
-      const v = du.variableNamed(x.name, use.startIndex);
+      const v = du.variableNamed(x.name, use.start);
       if (!v) continue;
-      const atTest = du.definitionsAt(v, branch, branch.syntax.endIndex).map((d) => d.id).sort().join(',');
-      const atUse = du.definitionsAt(v, at, use.startIndex).map((d) => d.id).sort().join(',');
+      const atTest = du.definitionsAt(v, branch, branch.m.end).map((d) => d.id).join(',');
+      const atUse = du.definitionsAt(v, at, use.start).map((d) => d.id).join(',');
       if (atTest !== atUse) return true;
     }
     return false;
   }
 
   /** `ret` in `if (ret)` where `ret = helper(...)` is its only reaching definition. */
-  private localCallValue(ident: Extract<Expr, { kind: 'ident' }>, at: SyntaxNode): Expr | undefined {
+  private localCallValue(ident: Extract<Expr, { kind: 'ident' }>): Expr | undefined {
     const du = this.defUse;
-    if (!du || ident.at === undefined || ident.at < this.fn.node.startIndex || ident.at >= this.fn.node.endIndex) return undefined;
-    const idNode = this.fn.node.descendantForIndex(ident.at, ident.at + ident.name.length);
-    if (!idNode || idNode.type !== 'identifier' || idNode.text !== ident.name) return undefined;
+    if (!du || ident.at === undefined) return undefined;
+    const idNode = this.mirror.find({ startIndex: ident.at, endIndex: ident.at + ident.name.length, type: 'identifier' });
+    if (!idNode || idNode.type !== 'identifier' || this.mirror.textOf(idNode) !== ident.name) return undefined;
     const def = du.uniqueDefinition(idNode);
-    if (!def || !def.value || (def.kind !== 'init' && def.kind !== 'assign')) return undefined;
-    void at;
-    return du.resolve(def.value);
+    if (!def || !def.valueM || (def.kind !== 'init' && def.kind !== 'assign')) return undefined;
+    return du.resolve(def.valueM);
   }
 
   /**
@@ -306,7 +343,7 @@ export class FunctionAnalysis {
     const cached = summaries.get(name);
     if (cached !== undefined) return cached ?? undefined;
     const helper = lookupHelper(source, name);
-    if (!helper || helper.hasError || helper.node.id === this.fn.node.id) {
+    if (!helper || helper.hasError || helper === this.fn) {
       summaries.set(name, null);
       return undefined;
     }
@@ -320,15 +357,16 @@ export class FunctionAnalysis {
   summarize(source: HelperSource | undefined, depth: number): HelperSummary | undefined {
     const cfg = this.cfg;
     const du = this.defUse;
-    if (!cfg || !du || cfg.nodes.length > HELPER_MAX_NODES) return undefined;
-    const returns = cfg.nodes.filter((n) => n.jump === 'return' && n.syntax && (this.dominators?.depth[n.id] ?? -1) >= 0);
+    const dom = this.dominators;
+    if (!cfg || !du || !dom || cfg.nodes.length > HELPER_MAX_NODES) return undefined;
+    const returns = cfg.nodes.filter((n) => n.jump === 'return' && n.m && dom.depth[n.id] >= 0);
     if (returns.length === 0 || returns.length > HELPER_MAX_RETURNS) return undefined;
     const paramList = du.variables.filter((v) => v.isParam).map((v) => v.name);
     const params = new Set(paramList);
     const truthy: Expr[] = [];
     const falsy: Expr[] = [];
     for (const r of returns) {
-      const valueNode = r.syntax!.namedChildren.find((c) => c.type !== 'comment');
+      const valueNode = kids(r.m!)[0];
       if (!valueNode) return undefined; // void function
       const guards = this.guardsWithin(valueNode, { helpers: source }, depth).filter((g) => this.onlyParams(g.condition, params, valueNode));
       const pathConds = guards.map((g) => g.condition);
@@ -352,31 +390,34 @@ export class FunctionAnalysis {
   }
 
   /** The expression reads no local of this function other than unchanged parameters. */
-  private onlyParams(e: Expr, params: ReadonlySet<string>, at: SyntaxNode): boolean {
+  private onlyParams(e: Expr, params: ReadonlySet<string>, at: MNode): boolean {
     const du = this.defUse;
-    if (!du) return false;
+    const cfg = this.cfg;
+    if (!du || !cfg) return false;
+    const c = cfgNodeContaining(cfg, at);
     for (const x of subExpressions(e)) {
       if (x.kind !== 'ident') continue;
-      const v = du.variableNamed(x.name, at.startIndex);
+      const v = du.variableNamed(x.name, at.start);
       if (!v) continue; // a global or macro constant
-      if (!params.has(x.name) || !v.isParam) return false;
-      const defs = this.reachingVariable(v, at);
+      if (!params.has(x.name) || !v.isParam || !c) return false;
+      const defs = du.definitionsAt(v, c, at.start);
       if (defs.length !== 1 || defs[0].kind !== 'param') return false;
     }
     return true;
   }
 
-  private reachingVariable(v: Variable, at: SyntaxNode): Definition[] {
-    const du = this.defUse;
-    const c = this.cfgNodeOf(at);
-    return du && c ? du.definitionsAt(v, c, at.startIndex) : [];
-  }
-
   // ---- def-use and expressions ------------------------------------------------------------
 
   /** Definitions reaching the use `identifier` (a local or parameter). */
-  reaching(identifier: SyntaxNode): Definition[] {
-    return this.defUse?.reaching(identifier) ?? [];
+  reaching(identifier: Ranged): Definition[] {
+    const m = this.m(identifier);
+    return m ? (this.defUse?.reaching(m) ?? []) : [];
+  }
+
+  /** The single definition reaching `identifier`, if exactly one does. */
+  uniqueDefinition(identifier: Ranged): Definition | undefined {
+    const defs = this.reaching(identifier);
+    return defs.length === 1 ? defs[0] : undefined;
   }
 
   /** The expression a local was initialised from, if declared with an initialiser. */
@@ -385,14 +426,24 @@ export class FunctionAnalysis {
   }
 
   /** The expression at `node` rebuilt through locals' single definitions (copy propagation). */
-  resolve(node: SyntaxNode, options: ResolveOptions = {}): Expr {
-    return this.defUse?.resolve(node, options) ?? toExpr(node);
+  resolve(node: Ranged, options: ResolveOptions = {}): Expr {
+    const m = this.m(node);
+    if (!m) return { kind: 'opaque', text: '' };
+    return this.defUse?.resolve(m, options) ?? this.expr(m);
+  }
+
+  /** The expression AST of `node` (no propagation). */
+  exprOf(node: Ranged): Expr {
+    const m = this.m(node);
+    return m ? this.expr(m) : { kind: 'opaque', text: '' };
   }
 
   /** Does the expression at `node` read `name` (directly, or through locals' definitions)? */
-  mentions(node: SyntaxNode, name: string, options: { throughLocals?: boolean } = {}): boolean {
-    if (!options.throughLocals) return exprMentions(toExpr(node), name) || node.descendantsOfType('identifier').some((i) => i.text === name);
-    return this.defUse?.mentions(node, name) ?? false;
+  mentions(node: Ranged, name: string, options: { throughLocals?: boolean } = {}): boolean {
+    const m = this.m(node);
+    if (!m) return false;
+    if (!options.throughLocals) return exprMentions(this.expr(m), name) || descendants(m, 'identifier').some((i) => this.mirror.textOf(i) === name);
+    return this.defUse?.mentions(m, name) ?? false;
   }
 
   /** The local or parameter called `name` visible at `at` (declared type, declaration...). */
@@ -400,9 +451,22 @@ export class FunctionAnalysis {
     return this.defUse?.variableNamed(name, at);
   }
 
-  /** Calls in this function whose callee is one of `names` (or matches the pattern). */
+  /** Calls in this function whose callee is one of `names` (or matches the pattern), in source order. */
   callsTo(names: string | readonly string[] | RegExp): SyntaxNode[] {
-    return callsIn(this.fn.body ?? this.fn.node, names);
+    const match =
+      typeof names === 'string'
+        ? (n: string) => n === names
+        : names instanceof RegExp
+          ? (n: string) => names.test(n)
+          : (n: string) => (names as readonly string[]).includes(n);
+    const out: SyntaxNode[] = [];
+    for (const call of descendants(this.mirror.root, 'call_expression')) {
+      const fnNode = field(call, 'function');
+      if (!fnNode) continue;
+      const name = fnNode.type === 'identifier' ? this.mirror.textOf(fnNode) : printExpr(toExprM(fnNode, this.mirror));
+      if (match(name)) out.push(this.mirror.syntax(call));
+    }
+    return out;
   }
 }
 

@@ -4,9 +4,12 @@
 // fallthrough and default, for/while/do, break/continue, goto and labels, return, calls that do not
 // return (BUG(), panic()), BUG_ON(x), loops written as iterator macros (opaque tests), balanced
 // preprocessor conditionals inside bodies (either arm may run) and ERROR regions (may jump anywhere).
+// Built on the function's mirror (mirror.ts); SyntaxNodes are produced only when asked for.
 import { evalConst, isKnownConst } from './const-eval.js';
+import { toExprM } from './expr.js';
 import { BUG_ON_MACROS, NORETURN_CALLS } from './kernel-macros.js';
 import type { MacroRewrite } from './macro-prepass.js';
+import { descendants, field, isMNode, kids, mirrorOf, type Mirror, type MNode } from './mirror.js';
 import type { SyntaxNode } from './types.js';
 
 export type CfgNodeKind = 'entry' | 'exit' | 'abort' | 'statement' | 'branch' | 'assume' | 'label' | 'join' | 'unknown';
@@ -15,19 +18,21 @@ export type BranchKind = 'if' | 'while' | 'for' | 'do' | 'switch' | 'bug-on' | '
 
 export type Assumption =
   /** The test of `branch` was true (`value`) or false. */
-  | { kind: 'truth'; branch: number; test: SyntaxNode; value: boolean }
-  /** A `case` of a switch was taken (`values` are the case expressions; `range` for `case a ... b`). */
-  | { kind: 'case'; branch: number; discriminant: SyntaxNode; value: SyntaxNode; range?: [SyntaxNode, SyntaxNode] }
+  | { kind: 'truth'; branch: number; test: MNode; value: boolean }
+  /** A `case` of a switch was taken (`range` for `case a ... b`). */
+  | { kind: 'case'; branch: number; discriminant: MNode; value: MNode; range?: [MNode, MNode] }
   /** The `default` of a switch (or falling past a switch without one): no listed case matched. */
-  | { kind: 'default'; branch: number; discriminant: SyntaxNode; excluded: SyntaxNode[] }
+  | { kind: 'default'; branch: number; discriminant: MNode; excluded: MNode[] }
   /** An arm of something whose choice we cannot read (an iterator macro's loop test, an #ifdef). */
   | { kind: 'opaque'; branch: number; arm: string };
 
 export interface CfgNode {
   id: number;
   kind: CfgNodeKind;
-  /** statement: the statement; branch: the tested expression; label: the label name; assume: the test or case value. */
-  syntax?: SyntaxNode;
+  /** statement: the statement; branch: the test as written; label: the label; assume: the test or case value. */
+  readonly syntax?: SyntaxNode;
+  /** The same, as a mirror node (what the analyses use). */
+  m?: MNode;
   branch?: BranchKind;
   /** For a loop-macro branch: the macro name (`list_for_each_entry`). */
   macro?: string;
@@ -50,6 +55,7 @@ export interface Cfg {
   hasUnknown: boolean;
   /** Nodes with a syntax range (statements, branches, assumes, labels), sorted by start offset. */
   bySyntax: CfgNode[];
+  mirror: Mirror;
 }
 
 export type CfgResult = { ok: true; cfg: Cfg } | { ok: false; reason: string };
@@ -73,23 +79,41 @@ interface LoopContext {
   isSwitch: boolean;
 }
 
-/** Skip comments; unwrap a parenthesized_expression to its expression. */
-function inner(node: SyntaxNode | null | undefined): SyntaxNode | undefined {
+/** Unwrap a parenthesized_expression to its expression. */
+function inner(node: MNode | undefined): MNode | undefined {
   if (!node) return undefined;
-  if (node.type === 'parenthesized_expression') {
-    const c = node.namedChildren.find((x) => x.type !== 'comment');
-    return c ?? node;
-  }
+  if (node.type === 'parenthesized_expression') return kids(node)[0] ?? node;
   return node;
 }
 
-function calleeName(call: SyntaxNode): string | undefined {
-  const fn = call.childForFieldName('function');
-  return fn?.type === 'identifier' ? fn.text : undefined;
+function calleeName(call: MNode, mirror: Mirror): string | undefined {
+  const fn = field(call, 'function');
+  return fn?.type === 'identifier' ? mirror.textOf(fn) : undefined;
 }
 
+class CfgNodeImpl implements CfgNode {
+  succ: number[] = [];
+  pred: number[] = [];
+  branch?: BranchKind;
+  macro?: string;
+  assume?: Assumption;
+  label?: string;
+  jump?: CfgNode['jump'];
+  constructor(
+    readonly id: number,
+    readonly kind: CfgNodeKind,
+    public m: MNode | undefined,
+    private readonly mirror: Mirror,
+  ) {}
+  get syntax(): SyntaxNode | undefined {
+    return this.m ? this.mirror.syntax(this.m) : undefined;
+  }
+}
+
+type NodeInit = { kind: CfgNodeKind; m?: MNode } & Partial<Pick<CfgNode, 'branch' | 'macro' | 'assume' | 'label' | 'jump'>>;
+
 class Builder {
-  readonly nodes: CfgNode[] = [];
+  readonly nodes: CfgNodeImpl[] = [];
   readonly entry: number;
   readonly exit: number;
   readonly abort: number;
@@ -101,7 +125,10 @@ class Builder {
   private readonly maxNodes: number;
   private readonly maxDepth: number;
 
-  constructor(options: CfgOptions) {
+  constructor(
+    private readonly mirror: Mirror,
+    options: CfgOptions,
+  ) {
     this.maxNodes = options.maxNodes ?? 50_000;
     this.maxDepth = options.maxDepth ?? 1_500;
     for (const r of options.rewrites ?? []) {
@@ -114,10 +141,16 @@ class Builder {
     this.link(this.abort, this.exit);
   }
 
-  add(partial: Omit<CfgNode, 'id' | 'succ' | 'pred'>): number {
+  add(init: NodeInit): number {
     if (this.nodes.length >= this.maxNodes) throw new BudgetExceeded(`more than ${this.maxNodes} CFG nodes`);
     const id = this.nodes.length;
-    this.nodes.push({ id, succ: [], pred: [], ...partial });
+    const node = new CfgNodeImpl(id, init.kind, init.m, this.mirror);
+    if (init.branch) node.branch = init.branch;
+    if (init.macro) node.macro = init.macro;
+    if (init.assume) node.assume = init.assume;
+    if (init.label !== undefined) node.label = init.label;
+    if (init.jump) node.jump = init.jump;
+    this.nodes.push(node);
     return id;
   }
 
@@ -141,7 +174,7 @@ class Builder {
     return id;
   }
 
-  finish(body: SyntaxNode): Cfg {
+  finish(body: MNode): Cfg {
     const ends = this.statement(body, [this.entry], 0);
     this.linkAll(ends, this.exit);
     // an ERROR region may hide a goto or a return
@@ -149,17 +182,17 @@ class Builder {
       this.link(u, this.exit);
       for (const l of this.labels.values()) this.link(u, l);
     }
-    const bySyntax = this.nodes.filter((n) => n.syntax).sort((a, b) => a.syntax!.startIndex - b.syntax!.startIndex || b.syntax!.endIndex - a.syntax!.endIndex);
-    return { nodes: this.nodes, entry: this.entry, exit: this.exit, abort: this.abort, hasUnknown: this.unknowns.length > 0, bySyntax };
+    const bySyntax = this.nodes.filter((n) => n.m).sort((a, b) => a.m!.start - b.m!.start || b.m!.end - a.m!.end);
+    return { nodes: this.nodes, entry: this.entry, exit: this.exit, abort: this.abort, hasUnknown: this.unknowns.length > 0, bySyntax, mirror: this.mirror };
   }
 
   /** Build `stmt` entered from `from`; returns the nodes that fall through to what follows. */
-  statement(stmt: SyntaxNode, from: number[], depth: number): number[] {
+  statement(stmt: MNode, from: number[], depth: number): number[] {
     if (depth > this.maxDepth) throw new BudgetExceeded(`statements nested deeper than ${this.maxDepth}`);
     const d = depth + 1;
     switch (stmt.type) {
       case 'compound_statement':
-        return this.sequence(stmt.namedChildren, from, d);
+        return this.sequence(kids(stmt), from, d);
       case 'comment':
         return from;
       case 'if_statement':
@@ -173,38 +206,41 @@ class Builder {
       case 'switch_statement':
         return this.switchStatement(stmt, from, d);
       case 'labeled_statement': {
-        const name = stmt.childForFieldName('label')?.text ?? '';
+        const labelNode = field(stmt, 'label');
+        const name = labelNode ? this.mirror.textOf(labelNode) : '';
         const l = this.labelNode(name);
-        this.nodes[l].syntax = stmt.childForFieldName('label') ?? stmt;
+        this.nodes[l].m = labelNode ?? stmt;
         this.linkAll(from, l);
-        const body = stmt.namedChildren.filter((c) => c.type !== 'statement_identifier' && c.type !== 'comment');
+        const body = kids(stmt).filter((c) => c.type !== 'statement_identifier');
         return this.sequence(body, [l], d);
       }
       case 'attributed_statement':
-        return this.sequence(stmt.namedChildren.filter((c) => c.type !== 'attribute_declaration'), from, d);
+        return this.sequence(kids(stmt).filter((c) => c.type !== 'attribute_declaration'), from, d);
       case 'goto_statement': {
-        const n = this.add({ kind: 'statement', syntax: stmt, jump: 'goto' });
+        const n = this.add({ kind: 'statement', m: stmt, jump: 'goto' });
         this.linkAll(from, n);
-        this.link(n, this.labelNode(stmt.childForFieldName('label')?.text ?? ''));
+        const label = field(stmt, 'label');
+        this.link(n, this.labelNode(label ? this.mirror.textOf(label) : ''));
         return [];
       }
       case 'return_statement': {
-        const n = this.add({ kind: 'statement', syntax: stmt, jump: 'return' });
+        const n = this.add({ kind: 'statement', m: stmt, jump: 'return' });
         this.linkAll(from, n);
         this.link(n, this.exit);
         return [];
       }
       case 'break_statement': {
-        const n = this.add({ kind: 'statement', syntax: stmt, jump: 'break' });
+        const n = this.add({ kind: 'statement', m: stmt, jump: 'break' });
         this.linkAll(from, n);
         const loop = this.loops[this.loops.length - 1];
         if (loop) loop.breaks.push(n);
         return loop ? [] : [n];
       }
       case 'continue_statement': {
-        const n = this.add({ kind: 'statement', syntax: stmt, jump: 'continue' });
+        const n = this.add({ kind: 'statement', m: stmt, jump: 'continue' });
         this.linkAll(from, n);
-        const loop = [...this.loops].reverse().find((l) => !l.isSwitch);
+        let loop: LoopContext | undefined;
+        for (let i = this.loops.length - 1; i >= 0 && !loop; i--) if (!this.loops[i].isSwitch) loop = this.loops[i];
         if (!loop) return [n];
         if (loop.continueTarget !== undefined) this.link(n, loop.continueTarget);
         else (loop.pendingContinues ??= []).push(n);
@@ -219,138 +255,139 @@ class Builder {
       case 'preproc_include':
         return from;
       case 'ERROR': {
-        const n = this.add({ kind: 'unknown', syntax: stmt });
+        const n = this.add({ kind: 'unknown', m: stmt });
         this.linkAll(from, n);
         this.unknowns.push(n);
         return [n];
       }
       case 'expression_statement':
-        if (stmt.namedChildren.length === 0) return from; // `;`
+        if (kids(stmt).length === 0) return from; // `;`
         return this.simpleStatement(stmt, from);
       default:
         return this.simpleStatement(stmt, from);
     }
   }
 
-  sequence(children: readonly SyntaxNode[], from: number[], depth: number): number[] {
+  sequence(children: readonly MNode[], from: number[], depth: number): number[] {
     let ends = from;
     for (const c of children) {
-      if (c.type === 'comment' || c.type === '{' || c.type === '}') continue;
+      if (c.type === 'comment' || !c.named) continue;
       ends = this.statement(c, ends, depth);
     }
     return ends;
   }
 
-  simpleStatement(stmt: SyntaxNode, from: number[]): number[] {
-    const expr = stmt.type === 'expression_statement' ? stmt.namedChildren.find((c) => c.type !== 'comment') : undefined;
+  simpleStatement(stmt: MNode, from: number[]): number[] {
+    const expr = stmt.type === 'expression_statement' ? kids(stmt)[0] : undefined;
     if (expr?.type === 'call_expression') {
-      const name = calleeName(expr);
+      const name = calleeName(expr, this.mirror);
       if (name && BUG_ON_MACROS.has(name)) {
-        const arg = expr.childForFieldName('arguments')?.namedChildren.find((c) => c.type !== 'comment');
+        const arg = kids(field(expr, 'arguments') ?? expr)[0];
         if (arg) {
-          const b = this.add({ kind: 'branch', syntax: stmt, branch: 'bug-on' });
+          const b = this.add({ kind: 'branch', m: stmt, branch: 'bug-on' });
           this.linkAll(from, b);
-          const t = this.add({ kind: 'assume', syntax: arg, assume: { kind: 'truth', branch: b, test: arg, value: true } });
+          const t = this.add({ kind: 'assume', m: arg, assume: { kind: 'truth', branch: b, test: arg, value: true } });
           this.link(b, t);
           this.link(t, this.abort);
-          const f = this.add({ kind: 'assume', syntax: arg, assume: { kind: 'truth', branch: b, test: arg, value: false } });
+          const f = this.add({ kind: 'assume', m: arg, assume: { kind: 'truth', branch: b, test: arg, value: false } });
           this.link(b, f);
           return [f];
         }
       }
       if (name && NORETURN_CALLS.has(name)) {
-        const n = this.add({ kind: 'statement', syntax: stmt, jump: 'noreturn' });
+        const n = this.add({ kind: 'statement', m: stmt, jump: 'noreturn' });
         this.linkAll(from, n);
         this.link(n, this.abort);
         return [];
       }
     }
-    const n = this.add({ kind: stmt.type === 'ERROR' || stmt.hasError ? 'unknown' : 'statement', syntax: stmt });
+    const unknown = stmt.type === 'ERROR' || stmt.hasError;
+    const n = this.add({ kind: unknown ? 'unknown' : 'statement', m: stmt });
     this.linkAll(from, n);
-    if (this.nodes[n].kind === 'unknown') this.unknowns.push(n);
+    if (unknown) this.unknowns.push(n);
     // asm goto: may jump to its labels
-    for (const list of stmt.descendantsOfType('gnu_asm_goto_list')) {
-      for (const id of list.namedChildren) this.link(n, this.labelNode(id.text));
+    if (this.mirror.text.slice(stmt.start, stmt.end).includes('asm')) {
+      for (const list of descendants(stmt, 'gnu_asm_goto_list')) {
+        for (const id of kids(list)) this.link(n, this.labelNode(this.mirror.textOf(id)));
+      }
     }
     return [n];
   }
 
   /** A test node with its two assume nodes; a constant test keeps only the outcome it can have. */
-  /** `written` is the test as written (with its parentheses): the branch node's range. */
-  branchOn(test: SyntaxNode, kind: BranchKind, from: number[], macro?: string, written: SyntaxNode = test): { branch: number; whenTrue?: number; whenFalse?: number } {
-    const b = this.add({ kind: 'branch', syntax: written, branch: kind, ...(macro ? { macro } : {}) });
+  branchOn(test: MNode, kind: BranchKind, from: number[], macro?: string, written: MNode = test): { branch: number; whenTrue?: number; whenFalse?: number } {
+    const b = this.add({ kind: 'branch', m: written, branch: kind, ...(macro ? { macro } : {}) });
     this.linkAll(from, b);
-    const constant = macro ? undefined : evalConst(test);
+    const constant = macro ? undefined : evalConst(toExprM(test, this.mirror));
     const known = isKnownConst(constant) ? constant.value !== 0n : undefined;
     const out: { branch: number; whenTrue?: number; whenFalse?: number } = { branch: b };
     const assumption = (value: boolean): Assumption => (macro
       ? { kind: 'opaque', branch: b, arm: value ? 'iterate' : 'done' }
       : { kind: 'truth', branch: b, test, value });
     if (known !== false) {
-      out.whenTrue = this.add({ kind: 'assume', syntax: test, assume: assumption(true) });
+      out.whenTrue = this.add({ kind: 'assume', m: test, assume: assumption(true) });
       this.link(b, out.whenTrue);
     }
     if (known !== true) {
-      out.whenFalse = this.add({ kind: 'assume', syntax: test, assume: assumption(false) });
+      out.whenFalse = this.add({ kind: 'assume', m: test, assume: assumption(false) });
       this.link(b, out.whenFalse);
     }
     return out;
   }
 
-  ifStatement(stmt: SyntaxNode, from: number[], depth: number): number[] {
-    const written = stmt.childForFieldName('condition') ?? stmt;
+  ifStatement(stmt: MNode, from: number[], depth: number): number[] {
+    const written = field(stmt, 'condition') ?? stmt;
     const test = inner(written) ?? stmt;
     const { whenTrue, whenFalse } = this.branchOn(test, 'if', from, undefined, written);
-    const consequence = stmt.childForFieldName('consequence');
+    const consequence = field(stmt, 'consequence');
     const thenEnds = whenTrue !== undefined && consequence ? this.statement(consequence, [whenTrue], depth) : whenTrue !== undefined ? [whenTrue] : [];
-    const alternative = stmt.childForFieldName('alternative');
+    const alternative = field(stmt, 'alternative');
     let elseEnds: number[] = whenFalse !== undefined ? [whenFalse] : [];
     if (alternative && whenFalse !== undefined) {
-      elseEnds = this.sequence(alternative.namedChildren, [whenFalse], depth);
+      elseEnds = this.sequence(kids(alternative), [whenFalse], depth);
     }
     return [...thenEnds, ...elseEnds];
   }
 
-  whileStatement(stmt: SyntaxNode, from: number[], depth: number): number[] {
-    const written = stmt.childForFieldName('condition') ?? stmt;
+  whileStatement(stmt: MNode, from: number[], depth: number): number[] {
+    const written = field(stmt, 'condition') ?? stmt;
     const test = inner(written) ?? stmt;
-    const macro = this.loopMacros.get(stmt.startIndex);
+    const macro = this.loopMacros.get(stmt.start);
     const loop: LoopContext = { breaks: [], isSwitch: false };
     const { branch, whenTrue, whenFalse } = this.branchOn(test, macro ? 'loop-macro' : 'while', from, macro, written);
     loop.continueTarget = branch;
     this.loops.push(loop);
-    const body = stmt.childForFieldName('body');
+    const body = field(stmt, 'body');
     const bodyEnds = whenTrue !== undefined && body ? this.statement(body, [whenTrue], depth) : whenTrue !== undefined ? [whenTrue] : [];
     this.loops.pop();
     this.linkAll(bodyEnds, branch);
     return [...(whenFalse !== undefined ? [whenFalse] : []), ...loop.breaks];
   }
 
-  doStatement(stmt: SyntaxNode, from: number[], depth: number): number[] {
-    const head = this.add({ kind: 'join', syntax: undefined });
+  doStatement(stmt: MNode, from: number[], depth: number): number[] {
+    const head = this.add({ kind: 'join' });
     this.linkAll(from, head);
     const loop: LoopContext = { breaks: [], isSwitch: false };
     this.loops.push(loop);
-    const body = stmt.childForFieldName('body');
+    const body = field(stmt, 'body');
     const bodyEnds = body ? this.statement(body, [head], depth) : [head];
     this.loops.pop();
-    const written = stmt.childForFieldName('condition') ?? stmt;
+    const written = field(stmt, 'condition') ?? stmt;
     const test = inner(written) ?? stmt;
-    const { branch, whenTrue, whenFalse } = this.branchOn(test, 'do', [...bodyEnds, ...(loop.pendingContinues ?? [])], undefined, written);
-    void branch;
+    const { whenTrue, whenFalse } = this.branchOn(test, 'do', [...bodyEnds, ...(loop.pendingContinues ?? [])], undefined, written);
     if (whenTrue !== undefined) this.link(whenTrue, head);
     return [...(whenFalse !== undefined ? [whenFalse] : []), ...loop.breaks];
   }
 
-  forStatement(stmt: SyntaxNode, from: number[], depth: number): number[] {
+  forStatement(stmt: MNode, from: number[], depth: number): number[] {
     let ends = from;
-    const init = stmt.childForFieldName('initializer');
+    const init = field(stmt, 'initializer');
     if (init) {
-      const n = this.add({ kind: 'statement', syntax: init });
+      const n = this.add({ kind: 'statement', m: init });
       this.linkAll(ends, n);
       ends = [n];
     }
-    const cond = stmt.childForFieldName('condition');
+    const cond = field(stmt, 'condition');
     const head = this.add({ kind: 'join' });
     this.linkAll(ends, head);
     let bodyStart: number[] = [head];
@@ -360,11 +397,11 @@ class Builder {
       bodyStart = whenTrue !== undefined ? [whenTrue] : [];
       exitEnds = whenFalse !== undefined ? [whenFalse] : [];
     }
-    const update = stmt.childForFieldName('update');
-    const updateNode = update ? this.add({ kind: 'statement', syntax: update }) : undefined;
+    const update = field(stmt, 'update');
+    const updateNode = update ? this.add({ kind: 'statement', m: update }) : undefined;
     const loop: LoopContext = { breaks: [], isSwitch: false, continueTarget: updateNode ?? head };
     this.loops.push(loop);
-    const body = stmt.childForFieldName('body');
+    const body = field(stmt, 'body');
     const bodyEnds = body && bodyStart.length > 0 ? this.statement(body, bodyStart, depth) : bodyStart;
     this.loops.pop();
     if (updateNode !== undefined) {
@@ -376,40 +413,40 @@ class Builder {
     return [...exitEnds, ...loop.breaks];
   }
 
-  switchStatement(stmt: SyntaxNode, from: number[], depth: number): number[] {
-    const written = stmt.childForFieldName('condition') ?? stmt;
+  switchStatement(stmt: MNode, from: number[], depth: number): number[] {
+    const written = field(stmt, 'condition') ?? stmt;
     const discriminant = inner(written) ?? stmt;
-    const b = this.add({ kind: 'branch', syntax: written, branch: 'switch' });
+    const b = this.add({ kind: 'branch', m: written, branch: 'switch' });
     this.linkAll(from, b);
     const loop: LoopContext = { breaks: [], isSwitch: true };
     this.loops.push(loop);
-    const body = stmt.childForFieldName('body');
-    const values: SyntaxNode[] = [];
+    const body = field(stmt, 'body');
+    const values: MNode[] = [];
     let hasDefault = false;
     let ends: number[] = [];
-    for (const c of body?.namedChildren ?? []) {
+    for (const c of body ? kids(body) : []) {
       if (c.type !== 'case_statement') {
         ends = this.statement(c, ends, depth); // before any case: unreachable unless labelled
         continue;
       }
-      const value = c.childForFieldName('value');
+      const value = field(c, 'value');
       let a: number;
       if (value) {
         values.push(value);
         const range = this.caseRange(value);
-        a = this.add({ kind: 'assume', syntax: value, assume: { kind: 'case', branch: b, discriminant, value, ...(range ? { range } : {}) } });
+        a = this.add({ kind: 'assume', m: value, assume: { kind: 'case', branch: b, discriminant, value, ...(range ? { range } : {}) } });
       } else {
         hasDefault = true;
-        a = this.add({ kind: 'assume', syntax: c.child(0) ?? c, assume: { kind: 'default', branch: b, discriminant, excluded: values } });
+        a = this.add({ kind: 'assume', m: c.children[0] ?? c, assume: { kind: 'default', branch: b, discriminant, excluded: values } });
       }
       this.link(b, a);
-      const statements = c.namedChildren.filter((x) => x.id !== value?.id);
+      const statements = kids(c).filter((x) => x !== value);
       ends = this.sequence(statements, [...ends, a], depth);
     }
     this.loops.pop();
     const out = [...ends, ...loop.breaks];
     if (!hasDefault) {
-      const a = this.add({ kind: 'assume', syntax: discriminant, assume: { kind: 'default', branch: b, discriminant, excluded: values } });
+      const a = this.add({ kind: 'assume', m: discriminant, assume: { kind: 'default', branch: b, discriminant, excluded: values } });
       this.link(b, a);
       out.push(a);
     }
@@ -417,28 +454,28 @@ class Builder {
   }
 
   /** `case 1 ... 6:` (written `1 || 6` by the pre-pass): the two bounds. */
-  caseRange(value: SyntaxNode): [SyntaxNode, SyntaxNode] | undefined {
+  caseRange(value: MNode): [MNode, MNode] | undefined {
     if (value.type !== 'binary_expression') return undefined;
-    const op = value.childForFieldName('operator');
-    if (!op || !this.caseRanges.has(op.startIndex)) return undefined;
-    const l = value.childForFieldName('left');
-    const r = value.childForFieldName('right');
+    const op = field(value, 'operator');
+    if (!op || !this.caseRanges.has(op.start)) return undefined;
+    const l = field(value, 'left');
+    const r = field(value, 'right');
     return l && r ? [l, r] : undefined;
   }
 
-  preprocConditional(stmt: SyntaxNode, from: number[], depth: number): number[] {
-    const b = this.add({ kind: 'branch', syntax: stmt.childForFieldName('condition') ?? stmt.childForFieldName('name') ?? stmt, branch: 'preproc' });
+  preprocConditional(stmt: MNode, from: number[], depth: number): number[] {
+    const b = this.add({ kind: 'branch', m: field(stmt, 'condition') ?? field(stmt, 'name') ?? stmt, branch: 'preproc' });
     this.linkAll(from, b);
     const out: number[] = [];
-    let arm: SyntaxNode | null = stmt;
+    let arm: MNode | undefined = stmt;
     let armIndex = 0;
     let sawElse = false;
     for (let guard = 0; arm && guard < 64; guard++) {
       const a = this.add({ kind: 'assume', assume: { kind: 'opaque', branch: b, arm: `#arm${armIndex++}` } });
       this.link(b, a);
-      const alternative = arm.childForFieldName('alternative');
-      const skip = new Set([alternative?.id, arm.childForFieldName('condition')?.id, arm.childForFieldName('name')?.id]);
-      const statements = arm.namedChildren.filter((c) => !skip.has(c.id));
+      const alternative = field(arm, 'alternative');
+      const skip = new Set([alternative, field(arm, 'condition'), field(arm, 'name')]);
+      const statements = kids(arm).filter((c) => !skip.has(c));
       out.push(...this.sequence(statements, [a], depth));
       if (arm.type === 'preproc_else') sawElse = true;
       arm = alternative;
@@ -452,10 +489,22 @@ class Builder {
   }
 }
 
-/** Build the CFG of a function body (a compound_statement). Budgets give `{ ok: false }`, never a hang. */
-export function buildCfg(body: SyntaxNode, options: CfgOptions = {}): CfgResult {
+/**
+ * Build the CFG of a function body (a compound_statement), from its mirror when given.
+ * Budgets give `{ ok: false }`, never a hang.
+ */
+export function buildCfg(body: SyntaxNode | MNode, options: CfgOptions & { mirror?: Mirror } = {}): CfgResult {
   try {
-    return { ok: true, cfg: new Builder(options).finish(body) };
+    let mirror = options.mirror;
+    let root: MNode;
+    if (isMNode(body)) {
+      if (!mirror) throw new Error('buildCfg: a mirror node needs its mirror');
+      root = body;
+    } else {
+      mirror ??= mirrorOf(body);
+      root = mirror.find(body) ?? mirror.root;
+    }
+    return { ok: true, cfg: new Builder(mirror, options).finish(root) };
   } catch (e) {
     if (e instanceof BudgetExceeded) return { ok: false, reason: e.message };
     if (e instanceof RangeError) return { ok: false, reason: 'function too deeply nested' };
@@ -463,16 +512,18 @@ export function buildCfg(body: SyntaxNode, options: CfgOptions = {}): CfgResult 
   }
 }
 
-/** The CFG node whose syntax holds `node` (the statement or test it belongs to), if any. */
-export function cfgNodeContaining(cfg: Cfg, node: { startIndex: number; endIndex: number }): CfgNode | undefined {
+/** The CFG node whose syntax holds the range (the statement or test it belongs to), if any. */
+export function cfgNodeContaining(cfg: Cfg, node: { startIndex: number; endIndex: number } | MNode): CfgNode | undefined {
+  const start = isMNode(node) ? node.start : node.startIndex;
+  const end = isMNode(node) ? node.end : node.endIndex;
   const list = cfg.bySyntax;
-  // binary search: last node starting at or before node.startIndex
+  // binary search: last node starting at or before `start`
   let lo = 0;
   let hi = list.length - 1;
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid].syntax!.startIndex <= node.startIndex) {
+    if (list[mid].m!.start <= start) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;
@@ -481,13 +532,13 @@ export function cfgNodeContaining(cfg: Cfg, node: { startIndex: number; endIndex
   let best: CfgNode | undefined;
   for (let i = found; i >= 0 && i >= found - 8; i--) {
     const c = list[i];
-    const s = c.syntax!;
-    if (s.startIndex <= node.startIndex && s.endIndex >= node.endIndex) {
+    const s = c.m!;
+    if (s.start <= start && s.end >= end) {
       if (c.kind === 'assume' || c.kind === 'label') {
         best ??= c;
         continue;
       }
-      if (!best || best.kind === 'assume' || best.kind === 'label' || s.endIndex - s.startIndex < best.syntax!.endIndex - best.syntax!.startIndex) best = c;
+      if (!best || best.kind === 'assume' || best.kind === 'label' || s.end - s.start < best.m!.end - best.m!.start) best = c;
     }
   }
   return best;

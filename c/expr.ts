@@ -1,6 +1,7 @@
 // A small expression AST built from tree-sitter nodes, for conditions and expression comparison:
 // identifiers, numbers, calls, field accesses, unary/binary operators, casts. Everything else is
 // kept as `opaque` with its normalised text, so nothing is silently dropped.
+import { field, kids, mirrorOf, operatorOf, type Mirror, type MNode } from './mirror.js';
 import type { SyntaxNode } from './types.js';
 
 export type Expr =
@@ -72,116 +73,110 @@ export function parseIntegerLiteral(text: string): { value: bigint; unsigned: bo
 }
 
 /** The expression AST of a tree-sitter expression node (null/undefined → opaque ""). */
-export function toExpr(node: SyntaxNode | null | undefined, depth = 0): Expr {
+export function toExpr(node: SyntaxNode | null | undefined): Expr {
   if (!node) return { kind: 'opaque', text: '' };
-  if (depth > 200) return { kind: 'opaque', text: squeezeText(node.text) };
+  const mirror = mirrorOf(node);
+  return toExprM(mirror.root, mirror);
+}
+
+/** The expression AST of a mirror node. */
+export function toExprM(node: MNode | null | undefined, mirror: Mirror, depth = 0): Expr {
+  if (!node) return { kind: 'opaque', text: '' };
+  const text = (n: MNode): string => mirror.textOf(n);
+  if (depth > 200) return { kind: 'opaque', text: squeezeText(text(node)) };
   const d = depth + 1;
+  const sub = (n: MNode | undefined): Expr => toExprM(n, mirror, d);
   switch (node.type) {
     case 'identifier': {
-      const text = node.text;
-      return IDENTIFIER.test(text) ? { kind: 'ident', name: text, at: node.startIndex } : { kind: 'type', text: squeezeText(text) };
+      const t = text(node);
+      return IDENTIFIER.test(t) ? { kind: 'ident', name: t, at: node.start } : { kind: 'type', text: squeezeText(t) };
     }
     case 'field_identifier':
     case 'type_identifier':
     case 'statement_identifier':
-      return { kind: 'ident', name: node.text };
     case 'null':
-      return { kind: 'ident', name: node.text };
+      return { kind: 'ident', name: text(node) };
     case 'true':
-      return { kind: 'number', value: 1n, text: node.text, unsigned: false, longs: 0 };
+      return { kind: 'number', value: 1n, text: text(node), unsigned: false, longs: 0 };
     case 'false':
-      return { kind: 'number', value: 0n, text: node.text, unsigned: false, longs: 0 };
+      return { kind: 'number', value: 0n, text: text(node), unsigned: false, longs: 0 };
     case 'number_literal': {
+      const t = text(node);
       // tree-sitter-c reads a signed literal (`-1`) as one number_literal
-      const sign = /^[-+]/.exec(node.text)?.[0];
+      const sign = /^[-+]/.exec(t)?.[0];
       if (sign) {
-        const parsed = parseIntegerLiteral(node.text.slice(1).trim());
-        if (!parsed) return { kind: 'opaque', text: node.text };
-        const operand: Expr = { kind: 'number', value: parsed.value, text: node.text.slice(1).trim(), unsigned: parsed.unsigned, longs: parsed.longs };
+        const parsed = parseIntegerLiteral(t.slice(1).trim());
+        if (!parsed) return { kind: 'opaque', text: t };
+        const operand: Expr = { kind: 'number', value: parsed.value, text: t.slice(1).trim(), unsigned: parsed.unsigned, longs: parsed.longs };
         return { kind: 'unary', op: sign as '-' | '+', operand };
       }
-      const parsed = parseIntegerLiteral(node.text);
-      if (!parsed) return { kind: 'opaque', text: node.text };
-      return { kind: 'number', value: parsed.value, text: node.text, unsigned: parsed.unsigned, longs: parsed.longs };
+      const parsed = parseIntegerLiteral(t);
+      if (!parsed) return { kind: 'opaque', text: t };
+      return { kind: 'number', value: parsed.value, text: t, unsigned: parsed.unsigned, longs: parsed.longs };
     }
     case 'char_literal': {
-      const inner = node.text.slice(1, -1);
+      const t = text(node);
+      const inner = t.slice(1, -1);
       const value = inner.length === 1 ? BigInt(inner.charCodeAt(0)) : undefined;
-      return value === undefined ? { kind: 'opaque', text: node.text } : { kind: 'number', value, text: node.text, unsigned: false, longs: 0 };
+      return value === undefined ? { kind: 'opaque', text: t } : { kind: 'number', value, text: t, unsigned: false, longs: 0 };
     }
     case 'string_literal':
     case 'concatenated_string':
-      return { kind: 'string', text: squeezeText(node.text) };
-    case 'parenthesized_expression': {
-      const inner = node.namedChildren.find((c) => c.type !== 'comment');
-      return toExpr(inner, d);
-    }
+      return { kind: 'string', text: squeezeText(text(node)) };
+    case 'parenthesized_expression':
+      return sub(kids(node)[0]);
     case 'unary_expression': {
-      const op = node.childForFieldName('operator')?.type ?? node.child(0)?.type;
-      const operand = toExpr(node.childForFieldName('argument'), d);
+      const op = operatorOf(node);
+      const operand = sub(field(node, 'argument'));
       if (op === '!') return { kind: 'not', operand };
       if (op === '-' || op === '+' || op === '~') return { kind: 'unary', op, operand };
-      return { kind: 'opaque', text: squeezeText(node.text) };
+      return { kind: 'opaque', text: squeezeText(text(node)) };
     }
     case 'pointer_expression': {
-      const op = node.childForFieldName('operator')?.type ?? node.child(0)?.type;
-      const operand = toExpr(node.childForFieldName('argument'), d);
-      return { kind: 'unary', op: op === '&' ? '&' : '*', operand };
+      const op = operatorOf(node);
+      return { kind: 'unary', op: op === '&' ? '&' : '*', operand: sub(field(node, 'argument')) };
     }
     case 'binary_expression': {
-      const op = node.childForFieldName('operator')?.type as BinaryOp | undefined;
-      if (!op) return { kind: 'opaque', text: squeezeText(node.text) };
-      return { kind: 'binary', op, left: toExpr(node.childForFieldName('left'), d), right: toExpr(node.childForFieldName('right'), d) };
+      const op = operatorOf(node) as BinaryOp | undefined;
+      if (!op) return { kind: 'opaque', text: squeezeText(text(node)) };
+      return { kind: 'binary', op, left: sub(field(node, 'left')), right: sub(field(node, 'right')) };
     }
     case 'call_expression': {
-      const fn = node.childForFieldName('function');
-      const calleeExpr = toExpr(fn, d);
-      const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((c) => c.type !== 'comment').map((a) => toExpr(a, d));
+      const fn = field(node, 'function');
+      const calleeExpr = sub(fn);
+      const args = kids(field(node, 'arguments') ?? node).map((a) => sub(a));
       return { kind: 'call', callee: fn ? printExpr(calleeExpr) : '', calleeExpr, args };
     }
     case 'field_expression': {
-      const op = node.childForFieldName('operator')?.type ?? '->';
-      return {
-        kind: 'field',
-        object: toExpr(node.childForFieldName('argument'), d),
-        field: node.childForFieldName('field')?.text ?? '',
-        arrow: op === '->',
-      };
+      const f = field(node, 'field');
+      return { kind: 'field', object: sub(field(node, 'argument')), field: f ? text(f) : '', arrow: operatorOf(node) !== '.' };
     }
     case 'subscript_expression':
-      return { kind: 'index', object: toExpr(node.childForFieldName('argument'), d), index: toExpr(node.childForFieldName('index'), d) };
-    case 'cast_expression':
-      return { kind: 'cast', type: squeezeText(node.childForFieldName('type')?.text ?? ''), operand: toExpr(node.childForFieldName('value'), d) };
+      return { kind: 'index', object: sub(field(node, 'argument')), index: sub(field(node, 'index')) };
+    case 'cast_expression': {
+      const t = field(node, 'type');
+      return { kind: 'cast', type: squeezeText(t ? text(t) : ''), operand: sub(field(node, 'value')) };
+    }
     case 'assignment_expression':
-      return {
-        kind: 'assign',
-        op: node.childForFieldName('operator')?.type ?? '=',
-        left: toExpr(node.childForFieldName('left'), d),
-        right: toExpr(node.childForFieldName('right'), d),
-      };
+      return { kind: 'assign', op: operatorOf(node) ?? '=', left: sub(field(node, 'left')), right: sub(field(node, 'right')) };
     case 'update_expression': {
-      const op = (node.childForFieldName('operator')?.type ?? '++') as '++' | '--';
-      const arg = node.childForFieldName('argument');
-      return { kind: 'update', op, prefix: !!arg && arg.startIndex > node.startIndex, operand: toExpr(arg, d) };
+      const op = (operatorOf(node) ?? '++') as '++' | '--';
+      const arg = field(node, 'argument');
+      return { kind: 'update', op, prefix: !!arg && arg.start > node.start, operand: sub(arg) };
     }
     case 'conditional_expression': {
-      const consequence = node.childForFieldName('consequence');
-      return {
-        kind: 'conditional',
-        test: toExpr(node.childForFieldName('condition'), d),
-        then: consequence ? toExpr(consequence, d) : undefined,
-        else: toExpr(node.childForFieldName('alternative'), d),
-      };
+      const consequence = field(node, 'consequence');
+      return { kind: 'conditional', test: sub(field(node, 'condition')), then: consequence ? sub(consequence) : undefined, else: sub(field(node, 'alternative')) };
     }
     case 'sizeof_expression': {
-      const type = node.childForFieldName('type');
-      const value = node.childForFieldName('value');
-      return { kind: 'sizeof', operand: value ? toExpr(value, d) : undefined, type: type ? squeezeText(type.text) : undefined };
+      const type = field(node, 'type');
+      const value = field(node, 'value');
+      return { kind: 'sizeof', operand: value ? sub(value) : undefined, type: type ? squeezeText(text(type)) : undefined };
     }
     case 'comma_expression':
-      return { kind: 'comma', left: toExpr(node.childForFieldName('left'), d), right: toExpr(node.childForFieldName('right'), d) };
+      return { kind: 'comma', left: sub(field(node, 'left')), right: sub(field(node, 'right')) };
     default:
-      return { kind: 'opaque', text: squeezeText(node.text) };
+      return { kind: 'opaque', text: squeezeText(text(node)) };
   }
 }
 

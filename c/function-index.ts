@@ -19,24 +19,32 @@ export interface IndexOptions {
   rewrites?: readonly MacroRewrite[];
 }
 
-/** All function definitions of a tree, in source order. */
+/**
+ * All function definitions of a tree, in source order. Reads only the file's top-level items
+ * (through a cursor); a function's parameters, return type and linkage are read when first asked.
+ */
 export function indexFunctions(root: SyntaxNode, options: IndexOptions): FunctionInfo[] {
   const out: FunctionInfo[] = [];
   const all = options.rewrites ?? [];
   const hidden = all.filter((r) => r.kind === 'preproc-branch');
-  const visit = (node: SyntaxNode, inError: boolean): void => {
-    for (const child of node.namedChildren) {
-      if (child.type === 'function_definition') {
-        const info = describeFunction(child, inError, options, hidden);
-        const inside = rewritesWithin(all, child.startIndex, child.endIndex);
+  const cursor = root.walk();
+  const visit = (inError: boolean, depth: number): void => {
+    if (depth > 64 || !cursor.gotoFirstChild()) return;
+    do {
+      const type = cursor.nodeType;
+      if (type === 'function_definition') {
+        const def = cursor.currentNode;
+        const info = new IndexedFunction(def, inError, options, hidden);
+        const inside = rewritesWithin(all, cursor.startIndex, cursor.endIndex);
         if (inside.length > 0) info.rewrites = inside;
         out.push(info);
-      } else if (CONTAINERS.has(child.type)) {
-        visit(child, inError || child.type === 'ERROR');
+      } else if (CONTAINERS.has(type)) {
+        visit(inError || type === 'ERROR', depth + 1);
       }
-    }
+    } while (cursor.gotoNextSibling());
+    cursor.gotoParent();
   };
-  visit(root, root.type === 'ERROR');
+  visit(root.type === 'ERROR', 0);
   return out;
 }
 
@@ -127,80 +135,129 @@ function firstErrorLine(node: SyntaxNode): number | undefined {
   return undefined;
 }
 
-function describeFunction(
-  def: SyntaxNode,
-  inError: boolean,
-  options: IndexOptions,
-  hidden: readonly MacroRewrite[],
-): FunctionInfo {
-  const lines: LineRange = { start: def.startPosition.row + 1, end: def.endPosition.row + 1 };
-  const fd = functionDeclaratorOf(def);
-  const nameNode = fd?.childForFieldName('declarator');
-  const name = nameNode?.text ?? declaratorName(def.childForFieldName('declarator') ?? def)?.text ?? '<unnamed>';
-  const params: Array<{ name: string; type: string }> = [];
-  const list = fd?.childForFieldName('parameters');
-  if (list) {
-    for (const p of list.namedChildren) {
-      if (p.type !== 'parameter_declaration' && p.type !== 'variadic_parameter') continue;
-      const described = describeParameter(p, options.parsedText);
-      if (described.name === '' && described.type === 'void' && list.namedChildren.length === 1) break;
-      params.push(described);
-    }
-  }
-  let isStatic = false;
-  let isInline = false;
-  const qualifiers: string[] = [];
-  for (const c of def.namedChildren) {
-    if (c.type === 'storage_class_specifier') {
-      const w = sliceParsed(c, options.parsedText).trim();
-      if (w === 'static') isStatic = true;
-      if (w.includes('inline')) isInline = true;
-    } else if (c.type === 'type_qualifier') {
-      qualifiers.push(sliceParsed(c, options.parsedText).trim());
-    }
-  }
-  // `__always_inline` is blanked in the parsed text: read the original header
-  const header = (fd ?? def).startIndex - def.startIndex;
-  if (/\b(inline|__inline__|__inline|__always_inline)\b/.test(def.text.slice(0, Math.max(0, header)))) isInline = true;
-  const typeNode = def.childForFieldName('type');
-  let stars = '';
-  for (let d = def.childForFieldName('declarator'); d && d.type !== 'function_declarator'; d = d.childForFieldName('declarator')) {
-    if (d.type === 'pointer_declarator') stars += '*';
-  }
-  const returnType = normalizeTypeText(
-    [...qualifiers, typeNode ? sliceParsed(typeNode, options.parsedText) : 'int'].join(' ') + (stars ? ` ${stars}` : ''),
-  );
+/** A function of the index: identity, lines and health read at once, the rest on first use. */
+class IndexedFunction implements FunctionInfo {
+  readonly name: string;
+  readonly lines: LineRange;
+  readonly hasError: boolean;
+  partial: boolean;
+  notCheckedReason?: string;
+  hiddenBranches?: LineRange[];
+  rewrites?: MacroRewrite[];
+  private readonly declarator: SyntaxNode | undefined;
+  private details?: { params: Array<{ name: string; type: string }>; returnType: string; isStatic: boolean; isInline: boolean };
+  private bodyNode?: SyntaxNode | null;
 
-  let hasError = inError || def.hasError;
-  let notCheckedReason: string | undefined;
-  if (hasError) {
-    const line = firstErrorLine(def) ?? lines.start;
-    notCheckedReason = `parse error at line ${line}`;
-  } else if (!fd) {
-    hasError = true;
-    notCheckedReason = `function header not understood at line ${lines.start}`;
-  }
-  const body = def.childForFieldName('body') ?? undefined;
-  const hiddenBranches: LineRange[] = [];
-  for (const r of hidden) {
-    if (r.start >= def.startIndex && r.end <= def.endIndex) hiddenBranches.push(offsetLines(def, r));
-  }
-  const info: FunctionInfo = {
-    name,
-    node: def,
-    lines,
-    params,
-    returnType,
-    isStatic,
-    isInline,
+  constructor(
+    readonly node: SyntaxNode,
+    inError: boolean,
+    private readonly options: IndexOptions,
+    hidden: readonly MacroRewrite[],
+  ) {
+    const start = node.startIndex;
+    const end = node.endIndex;
+    this.lines = { start: node.startPosition.row + 1, end: node.endPosition.row + 1 };
+    this.declarator = functionDeclaratorOf(node);
+    const nameNode = this.declarator?.childForFieldName('declarator');
+    this.name = nameNode?.text ?? declaratorName(node.childForFieldName('declarator') ?? node)?.text ?? '<unnamed>';
+    let hasError = inError || node.hasError;
+    if (hasError) {
+      this.notCheckedReason = `parse error at line ${firstErrorLine(node) ?? this.lines.start}`;
+    } else if (!this.declarator) {
+      hasError = true;
+      this.notCheckedReason = `function header not understood at line ${this.lines.start}`;
+    }
+    this.hasError = hasError;
     // rebuilt from hunks: some line unknown, or the body's closing brace was never seen
-    partial: options.knownLines ? !linesKnown(lines, options.knownLines) || !closedBody(body) : false,
-    hasError,
-    body,
-  };
-  if (notCheckedReason) info.notCheckedReason = notCheckedReason;
-  if (hiddenBranches.length > 0) info.hiddenBranches = hiddenBranches;
-  return info;
+    this.partial = options.knownLines ? !linesKnown(this.lines, options.knownLines) || !closedBody(this.bodyOf()) : false;
+    const branches: LineRange[] = [];
+    for (const r of hidden) if (r.start >= start && r.end <= end) branches.push(offsetLines(node, r));
+    if (branches.length > 0) this.hiddenBranches = branches;
+  }
+
+  // Read on first use (prototype getters: copy fields explicitly rather than spreading the object).
+  get params(): Array<{ name: string; type: string }> {
+    return this.describe().params;
+  }
+
+  get returnType(): string {
+    return this.describe().returnType;
+  }
+
+  get isStatic(): boolean {
+    return this.describe().isStatic;
+  }
+
+  get isInline(): boolean {
+    return this.describe().isInline;
+  }
+
+  get body(): SyntaxNode | undefined {
+    return this.bodyOf();
+  }
+
+  /** Plain fields for serialisation (JSON.stringify uses it). */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      lines: this.lines,
+      params: this.params,
+      returnType: this.returnType,
+      isStatic: this.isStatic,
+      isInline: this.isInline,
+      partial: this.partial,
+      hasError: this.hasError,
+      ...(this.notCheckedReason ? { notCheckedReason: this.notCheckedReason } : {}),
+      ...(this.hiddenBranches ? { hiddenBranches: this.hiddenBranches } : {}),
+    };
+  }
+
+  private bodyOf(): SyntaxNode | undefined {
+    if (this.bodyNode === undefined) this.bodyNode = this.node.childForFieldName('body');
+    return this.bodyNode ?? undefined;
+  }
+
+  private describe(): { params: Array<{ name: string; type: string }>; returnType: string; isStatic: boolean; isInline: boolean } {
+    if (this.details) return this.details;
+    const def = this.node;
+    const parsedText = this.options.parsedText;
+    const fd = this.declarator;
+    const params: Array<{ name: string; type: string }> = [];
+    const list = fd?.childForFieldName('parameters');
+    if (list) {
+      const items = list.namedChildren.filter((p) => p.type === 'parameter_declaration' || p.type === 'variadic_parameter');
+      for (const p of items) {
+        const described = describeParameter(p, parsedText);
+        if (described.name === '' && described.type === 'void' && items.length === 1) break;
+        params.push(described);
+      }
+    }
+    let isStatic = false;
+    let isInline = false;
+    const qualifiers: string[] = [];
+    for (const c of def.namedChildren) {
+      if (c.type === 'storage_class_specifier') {
+        const w = sliceParsed(c, parsedText).trim();
+        if (w === 'static') isStatic = true;
+        if (w.includes('inline')) isInline = true;
+      } else if (c.type === 'type_qualifier') {
+        qualifiers.push(sliceParsed(c, parsedText).trim());
+      }
+    }
+    // `__always_inline` is blanked in the parsed text: read the original header
+    const header = (fd ?? def).startIndex - def.startIndex;
+    if (/\b(inline|__inline__|__inline|__always_inline)\b/.test(def.text.slice(0, Math.max(0, header)))) isInline = true;
+    const typeNode = def.childForFieldName('type');
+    let stars = '';
+    for (let d = def.childForFieldName('declarator'); d && d.type !== 'function_declarator'; d = d.childForFieldName('declarator')) {
+      if (d.type === 'pointer_declarator') stars += '*';
+    }
+    const returnType = normalizeTypeText(
+      [...qualifiers, typeNode ? sliceParsed(typeNode, parsedText) : 'int'].join(' ') + (stars ? ` ${stars}` : ''),
+    );
+    this.details = { params, returnType, isStatic, isInline };
+    return this.details;
+  }
 }
 
 function closedBody(body: SyntaxNode | undefined): boolean {

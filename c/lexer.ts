@@ -16,6 +16,9 @@ export interface TokenStream {
   kind: Uint8Array;
   start: Int32Array;
   end: Int32Array;
+  /** For identifiers: index into `names` (each distinct spelling sliced once); -1 otherwise. */
+  name: Int32Array;
+  names: string[];
 }
 
 const CH_NL = 10;
@@ -102,25 +105,14 @@ export function lex(text: string): TokenStream {
   let kind = new Uint8Array(capacity);
   let start = new Int32Array(capacity);
   let end = new Int32Array(capacity);
+  let name = new Int32Array(capacity);
+  const names: string[] = [];
+  // open-addressing table of interned names, keyed by a hash of the characters: a repeated
+  // identifier is found without slicing the text again
+  let tableSize = 1024;
+  let table = new Int32Array(tableSize).fill(-1);
+  const hashes: number[] = [];
   let count = 0;
-  const push = (k: TokenKind, s: number, e: number): void => {
-    if (count === capacity) {
-      capacity *= 2;
-      const k2 = new Uint8Array(capacity);
-      k2.set(kind);
-      kind = k2;
-      const s2 = new Int32Array(capacity);
-      s2.set(start);
-      start = s2;
-      const e2 = new Int32Array(capacity);
-      e2.set(end);
-      end = e2;
-    }
-    kind[count] = k;
-    start[count] = s;
-    end[count] = e;
-    count++;
-  };
 
   let atLineStart = true;
   let i = 0;
@@ -148,41 +140,74 @@ export function lex(text: string): TokenStream {
         continue;
       }
     }
+    if (count === capacity) {
+      capacity *= 2;
+      const k2 = new Uint8Array(capacity);
+      k2.set(kind);
+      kind = k2;
+      const s2 = new Int32Array(capacity);
+      s2.set(start);
+      start = s2;
+      const e2 = new Int32Array(capacity);
+      e2.set(end);
+      end = e2;
+      const n2 = new Int32Array(capacity);
+      n2.set(name);
+      name = n2;
+    }
+    let k: TokenKind;
+    let e: number;
+    let id = -1;
     if (c === CH_HASH && atLineStart) {
-      const e = directiveEnd(text, i);
-      push(TokenKind.Directive, i, e);
-      i = e;
-      continue;
-    }
-    atLineStart = false;
-    if (c === CH_DQUOTE) {
-      const e = quotedEnd(text, i, CH_DQUOTE);
-      push(TokenKind.String, i, e);
-      i = e;
-      continue;
-    }
-    if (c === CH_SQUOTE) {
-      const e = quotedEnd(text, i, CH_SQUOTE);
-      push(TokenKind.Char, i, e);
-      i = e;
-      continue;
-    }
-    if (isIdentStart(c)) {
+      e = directiveEnd(text, i);
+      k = TokenKind.Directive;
+    } else if (c === CH_DQUOTE) {
+      e = quotedEnd(text, i, CH_DQUOTE);
+      k = TokenKind.String;
+    } else if (c === CH_SQUOTE) {
+      e = quotedEnd(text, i, CH_SQUOTE);
+      k = TokenKind.Char;
+    } else if (isIdentStart(c)) {
       let j = i + 1;
       while (j < n && isIdentPart(text.charCodeAt(j))) j++;
       const next = j < n ? text.charCodeAt(j) : 0;
-      // L"x", u8"x", u'x': an encoding prefix glued to a literal
       if ((next === CH_DQUOTE || next === CH_SQUOTE) && j - i <= 2 && /^(L|u|U|u8)$/.test(text.slice(i, j))) {
-        const e = quotedEnd(text, j, next);
-        push(next === CH_DQUOTE ? TokenKind.String : TokenKind.Char, i, e);
-        i = e;
-        continue;
+        // L"x", u8"x", u'x': an encoding prefix glued to a literal
+        e = quotedEnd(text, j, next);
+        k = next === CH_DQUOTE ? TokenKind.String : TokenKind.Char;
+      } else {
+        e = j;
+        k = TokenKind.Identifier;
+        let h = 2166136261;
+        for (let x = i; x < j; x++) h = Math.imul(h ^ text.charCodeAt(x), 16777619);
+        const len = j - i;
+        let slot = h & (tableSize - 1);
+        for (;;) {
+          const candidate = table[slot];
+          if (candidate < 0) break;
+          if (hashes[candidate] === h && names[candidate].length === len && text.startsWith(names[candidate], i)) {
+            id = candidate;
+            break;
+          }
+          slot = (slot + 1) & (tableSize - 1);
+        }
+        if (id < 0) {
+          id = names.length;
+          names.push(text.slice(i, j));
+          hashes.push(h);
+          table[slot] = id;
+          if (names.length * 2 > tableSize) {
+            tableSize *= 2;
+            table = new Int32Array(tableSize).fill(-1);
+            for (let n2 = 0; n2 < names.length; n2++) {
+              let s2 = hashes[n2] & (tableSize - 1);
+              while (table[s2] >= 0) s2 = (s2 + 1) & (tableSize - 1);
+              table[s2] = n2;
+            }
+          }
+        }
       }
-      push(TokenKind.Identifier, i, j);
-      i = j;
-      continue;
-    }
-    if (isDigit(c) || (c === CH_DOT && i + 1 < n && isDigit(text.charCodeAt(i + 1)))) {
+    } else if (isDigit(c) || (c === CH_DOT && i + 1 < n && isDigit(text.charCodeAt(i + 1)))) {
       // a preprocessing number: digits, letters, underscores, dots, and signed exponents
       let j = i + 1;
       while (j < n) {
@@ -191,25 +216,33 @@ export function lex(text: string): TokenStream {
           j++;
           continue;
         }
-        if ((d === 43 || d === 45) && /[eEpP]/.test(text[j - 1] ?? '')) {
-          j++;
-          continue;
+        if (d === 43 || d === 45) {
+          const p = text.charCodeAt(j - 1);
+          if (p === 101 || p === 69 || p === 112 || p === 80) {
+            j++;
+            continue;
+          }
         }
         break;
       }
-      push(TokenKind.Number, i, j);
-      i = j;
-      continue;
+      e = j;
+      k = TokenKind.Number;
+    } else if (c === CH_DOT && text.charCodeAt(i + 1) === CH_DOT && text.charCodeAt(i + 2) === CH_DOT) {
+      e = i + 3;
+      k = TokenKind.Punct;
+    } else {
+      e = i + 1;
+      k = TokenKind.Punct;
     }
-    if (c === CH_DOT && text.charCodeAt(i + 1) === CH_DOT && text.charCodeAt(i + 2) === CH_DOT) {
-      push(TokenKind.Punct, i, i + 3);
-      i += 3;
-      continue;
-    }
-    push(TokenKind.Punct, i, i + 1);
-    i++;
+    if (k !== TokenKind.Directive) atLineStart = false;
+    kind[count] = k;
+    start[count] = i;
+    end[count] = e;
+    name[count] = id;
+    count++;
+    i = e;
   }
-  return { count, kind, start, end };
+  return { count, kind, start, end, name, names };
 }
 
 /** The directive name of a Directive token (`if`, `ifdef`, `define`, ...). */

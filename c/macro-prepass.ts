@@ -80,6 +80,12 @@ const PLAIN_TYPE_NAME = /^\s*(?:(?:const|volatile|struct|union|enum|unsigned|sig
 /** Upper-case macro names (`DEFINE_PER_CPU`, `VISIBLE_IF_KUNIT`), at least two characters. */
 const UPPER_MACRO = /^[A-Z_][A-Z0-9_]*[A-Z][A-Z0-9_]*$/;
 
+const FLAG_ATTRIBUTE = 1;
+const FLAG_SPECIAL = 2;
+const FLAG_LOCAL = 4;
+/** Lower-case letters beyond a-f that C numbers use: x (hex), l, u (suffixes), p (hex float exponent). */
+const NUMBER_LETTERS = new Set([120, 108, 117, 112]);
+
 const CONDITIONAL_DIRECTIVES = new Set(['if', 'ifdef', 'ifndef', 'elif', 'elifdef', 'elifndef', 'else', 'endif']);
 
 const VALID_INTEGER = /^(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)(?:[uU](?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU]?)?$/;
@@ -118,6 +124,8 @@ class Prepass {
   private vis: Int32Array = new Int32Array(0);
   private visCount = 0;
   private readonly localMacros = new Map<string, string>();
+  /** Per interned identifier: which of the pre-pass's word lists it is on (0: none, the fast path). */
+  private nameFlags = new Uint8Array(0);
   private readonly stringified = new Set<number>();
   private readonly functionBodies: number[] = [];
   /** Visible indices of alignof-style names rewritten to be read as calls. */
@@ -132,6 +140,7 @@ class Prepass {
     this.preprocessorConditionals();
     this.strayDirectives();
     this.collectLocalMacros();
+    this.computeNameFlags();
     this.buildVisible();
     this.scan();
     return {
@@ -143,12 +152,14 @@ class Prepass {
 
   // ---- helpers ---------------------------------------------------------------------------
 
+  /** The token's text (identifiers come interned from the lexer, not sliced again). */
   private tokText(i: number): string {
-    return this.text.slice(this.toks.start[i], this.toks.end[i]);
+    const id = this.toks.name[i];
+    return id >= 0 ? this.toks.names[id] : this.text.slice(this.toks.start[i], this.toks.end[i]);
   }
 
   private isPunct(i: number, ch: string): boolean {
-    return this.toks.kind[i] === TokenKind.Punct && this.toks.end[i] - this.toks.start[i] === 1 && this.text[this.toks.start[i]] === ch;
+    return i >= 0 && this.toks.kind[i] === TokenKind.Punct && this.toks.end[i] - this.toks.start[i] === 1 && this.text.charCodeAt(this.toks.start[i]) === ch.charCodeAt(0);
   }
 
   private blankRange(start: number, end: number, kind: RewriteKind, name: string, record = true): void {
@@ -398,6 +409,20 @@ class Prepass {
 
   // ---- main scan --------------------------------------------------------------------------
 
+  private computeNameFlags(): void {
+    const names = this.toks.names;
+    const flags = new Uint8Array(names.length);
+    for (let id = 0; id < names.length; id++) {
+      const w = names[id];
+      let f = 0;
+      if (ATTRIBUTE_WORDS.has(w) || ATTRIBUTE_CALLS.has(w)) f |= FLAG_ATTRIBUTE;
+      if (w === '__stringify' || TYPEOF_WORDS.has(w) || ALIGNOF_WORDS.has(w) || w === 'case' || w === 'static' || w === 'extern') f |= FLAG_SPECIAL;
+      if (this.localMacros.has(w)) f |= FLAG_LOCAL;
+      flags[id] = f;
+    }
+    this.nameFlags = flags;
+  }
+
   private buildVisible(): void {
     const { kind, count } = this.toks;
     const vis = new Int32Array(count);
@@ -468,6 +493,15 @@ class Prepass {
       const k = this.toks.kind[i];
 
       if (k === TokenKind.Identifier) {
+        const flags = this.nameFlags[this.toks.name[i]];
+        const topBrace = braces[braces.length - 1];
+        if (flags === 0 && (stack.length > 0 || fnDepth > 0) && topBrace?.brace !== 'aggregate') {
+          // the common case: an ordinary name inside a body or an initializer
+          if (fnDepth > 0 || topBrace?.brace === 'init') this.stringMacroRun(v, skip);
+          prev2 = prev;
+          prev = v;
+          continue;
+        }
         const word = this.tokText(i);
         if (ATTRIBUTE_WORDS.has(word)) {
           this.blankRange(this.toks.start[i], this.toks.end[i], 'attribute', word);
@@ -501,7 +535,7 @@ class Prepass {
               this.replace(s, this.text.slice(s, e).replace(/[^A-Za-z0-9_]/g, '_'), 'typeof-expression', word);
               for (let t = v; t <= close; t++) skip[t] = 1;
               prev2 = prev;
-            prev = close;
+              prev = close;
               lastClosedParen = 'group';
               continue;
             }
@@ -528,30 +562,30 @@ class Prepass {
         if (word === 'case' && fnDepth > 0) caseOpen = true;
         if (fnDepth > 0 || braces[braces.length - 1]?.brace === 'init') this.stringMacroRun(v, skip);
         prev2 = prev;
-            prev = v;
+        prev = v;
         continue;
       }
 
       if (k === TokenKind.Number) {
-        const t = this.tokText(i);
-        if (!VALID_INTEGER.test(t) && !VALID_FLOAT.test(t) && !VALID_HEX_FLOAT.test(t) && /[A-Za-z_]/.test(t)) {
+        if (this.pastedNumber(i)) {
+          const t = this.tokText(i);
           this.replace(this.toks.start[i], '_' + t.slice(1), 'pp-number', t);
         }
         prev2 = prev;
-            prev = v;
+        prev = v;
         continue;
       }
 
       if (k === TokenKind.String) {
         if (fnDepth > 0 || braces[braces.length - 1]?.brace === 'init') this.stringMacroRunBefore(v, skip);
         prev2 = prev;
-            prev = v;
+        prev = v;
         continue;
       }
 
       if (k !== TokenKind.Punct) {
         prev2 = prev;
-            prev = v;
+        prev = v;
         continue;
       }
 
@@ -561,7 +595,7 @@ class Prepass {
         // `...`
         if (caseOpen) this.replace(this.toks.start[i], '|| ', 'case-range', '...');
         prev2 = prev;
-            prev = v;
+        prev = v;
         continue;
       }
       if (ch === 58 /* : */) {
@@ -609,11 +643,26 @@ class Prepass {
         caseOpen = false;
       }
       prev2 = prev;
-            prev = v;
+      prev = v;
     }
   }
 
   /** Pop to the nearest opener `open` (at most 4 frames deep: stray closers are ignored). */
+  /** A preprocessing number that is no C number (`5717_PLUS`, `10000baseT_Full`): token pasting. */
+  private pastedNumber(i: number): boolean {
+    const s = this.toks.start[i];
+    const e = this.toks.end[i];
+    let suspicious = false;
+    for (let j = s; j < e && !suspicious; j++) {
+      const c = this.text.charCodeAt(j);
+      // `_`, or a letter no C number uses (digits, x, hex a-f, u, l, e/p exponents are fine)
+      suspicious = c === 95 || (((c | 32) >= 103 && (c | 32) <= 122) && !NUMBER_LETTERS.has(c | 32));
+    }
+    if (!suspicious) return false;
+    const t = this.text.slice(s, e);
+    return !VALID_INTEGER.test(t) && !VALID_FLOAT.test(t) && !VALID_HEX_FLOAT.test(t);
+  }
+
   private popTo(stack: Frame[], braces: Frame[], open: number): Frame | undefined {
     for (let k = stack.length - 1; k >= 0 && stack.length - k <= 4; k--) {
       if (stack[k].open === open) {
@@ -628,7 +677,7 @@ class Prepass {
 
   private braceKind(prev: number, inFunction: boolean, enclosing: Frame | undefined, lastClosedParen: ParenKind | undefined): BraceKind {
     const p = this.tokAt(prev);
-    const prevIs = (c: string): boolean => p >= 0 && this.isPunct(p, c);
+    const prevIs = (c: string): boolean => this.isPunct(p, c);
     const prevWord = this.visIdent(prev);
     const taggedAggregate =
       prevWord === 'struct' || prevWord === 'union' || prevWord === 'enum' ||

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, argumentOf, printExpr } from '../../c/index.js';
-import { call, fixture, fn } from './helpers.js';
+import { call, fixture, fn, parseClean } from './helpers.js';
 
 const file = fixture('defuse.c');
 
@@ -69,5 +69,18 @@ describe('def-use of locals', () => {
     expect(a.variable('mask', 0)?.isParam).toBe(true);
     expect(a.variable('narrow')?.type).toBe('u32');
     expect(analyze(fn(file, 'demo_map')).variable('iovad')?.type).toBe('struct iova_domain *');
+  });
+});
+
+describe('def-use at scale', () => {
+  it('converges with more than 32 definitions (bit 31 of the sets) and stays precise', () => {
+    const assignments = Array.from({ length: 40 }, (_, i) => `\tv${i} = ${i};\n\tif (v${i} > limit)\n\t\tv${i} = limit;`).join('\n');
+    const decls = Array.from({ length: 40 }, (_, i) => `\tint v${i};`).join('\n');
+    const file = parseClean(`static int demo(int limit)\n{\n${decls}\n${assignments}\n\treturn demo_use(v39);\n}\n`);
+    const a = analyze(file.functions[0]);
+    expect(a.defUse?.incomplete).toBeUndefined();
+    expect(a.defUse!.definitions.length).toBeGreaterThan(64);
+    const use = argumentOf(call(file.functions[0].node, 'demo_use'), 0)!;
+    expect(a.reaching(use).map((d) => d.value?.text)).toEqual(['39', 'limit']);
   });
 });
