@@ -34,8 +34,8 @@ export function indexFunctions(root: SyntaxNode, options: IndexOptions): Functio
       const type = cursor.nodeType;
       if (type === 'function_definition') {
         const def = cursor.currentNode;
-        const info = new IndexedFunction(def, inError, options, hidden);
         const inside = rewritesWithin(all, cursor.startIndex, cursor.endIndex);
+        const info = new IndexedFunction(def, inError, options, hidden, inside.find((r) => r.kind === 'function-macro'));
         if (inside.length > 0) info.rewrites = inside;
         out.push(info);
       } else if (CONTAINERS.has(type)) {
@@ -138,6 +138,8 @@ function firstErrorLine(node: SyntaxNode): number | undefined {
 /** A function of the index: identity, lines and health read at once, the rest on first use. */
 class IndexedFunction implements FunctionInfo {
   readonly name: string;
+  /** The macro that wrote the header (`SYSCALL_DEFINE3`), when one did. */
+  definedBy?: string;
   readonly lines: LineRange;
   readonly hasError: boolean;
   partial: boolean;
@@ -153,13 +155,21 @@ class IndexedFunction implements FunctionInfo {
     inError: boolean,
     private readonly options: IndexOptions,
     hidden: readonly MacroRewrite[],
+    headerMacro?: MacroRewrite,
   ) {
     const start = node.startIndex;
     const end = node.endIndex;
     this.lines = { start: node.startPosition.row + 1, end: node.endPosition.row + 1 };
     this.declarator = functionDeclaratorOf(node);
     const nameNode = this.declarator?.childForFieldName('declarator');
-    this.name = nameNode?.text ?? declaratorName(node.childForFieldName('declarator') ?? node)?.text ?? '<unnamed>';
+    let name = nameNode?.text ?? declaratorName(node.childForFieldName('declarator') ?? node)?.text ?? '<unnamed>';
+    if (headerMacro && this.declarator) {
+      // SYSCALL_DEFINE3(name, ...): named after the macro's first argument
+      this.definedBy = headerMacro.name;
+      const first = this.declarator.childForFieldName('parameters')?.namedChildren[0];
+      name = first && /^\w+$/.test(first.text) ? first.text : headerMacro.name;
+    }
+    this.name = name;
     let hasError = inError || node.hasError;
     if (hasError) {
       this.notCheckedReason = `parse error at line ${firstErrorLine(node) ?? this.lines.start}`;
@@ -209,6 +219,7 @@ class IndexedFunction implements FunctionInfo {
       hasError: this.hasError,
       ...(this.notCheckedReason ? { notCheckedReason: this.notCheckedReason } : {}),
       ...(this.hiddenBranches ? { hiddenBranches: this.hiddenBranches } : {}),
+      ...(this.definedBy ? { definedBy: this.definedBy } : {}),
     };
   }
 
@@ -226,6 +237,7 @@ class IndexedFunction implements FunctionInfo {
     const list = fd?.childForFieldName('parameters');
     if (list) {
       const items = list.namedChildren.filter((p) => p.type === 'parameter_declaration' || p.type === 'variadic_parameter');
+      if (this.definedBy) items.shift(); // the macro's first argument is the name
       for (const p of items) {
         const described = describeParameter(p, parsedText);
         if (described.name === '' && described.type === 'void' && items.length === 1) break;

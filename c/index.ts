@@ -59,3 +59,9 @@ export {
 } from './const-eval.js';
 export * as kernelMacros from './kernel-macros.js';
 export { structFields, fieldType, fileDefines, defineValue, expressionType } from './file-facts.js';
+
+// path-sensitive exploration and evaluation order (for lifecycle rules)
+export { explorePaths, type PathDomain, type PathSearchOptions, type PathSearchResult } from './path-search.js';
+export { evaluationPaths, effectsOf, type EvalPath, type EvalStep, type Effect } from './evaluation.js';
+export { toExprM } from './expr.js';
+export { Mirror, kids, field, descendants, operatorOf, unparen, lineAt, type MNode } from './mirror.js';

@@ -51,7 +51,8 @@ export type RewriteKind =
   | 'typeof-expression'
   | 'file-scope-macro'
   | 'member-macro'
-  | 'specifier-macro';
+  | 'specifier-macro'
+  | 'function-macro';
 
 export interface MacroRewrite {
   kind: RewriteKind;
@@ -882,6 +883,9 @@ class Prepass {
     if (this.visIsPunct(v + 1, '(')) {
       const close = this.match[v + 1];
       const after = this.tokAt(close + 1);
+      if (close > v + 1 && after >= 0 && this.isPunct(after, '{') && UPPER_MACRO.test(word) && !afterStorage) {
+        return this.functionMacro(v, word, close);
+      }
       if (close <= v + 1 || after < 0 || this.toks.kind[after] !== TokenKind.Identifier) return false;
       const w = this.tokText(after);
       if (w === 'asm' || w === '__asm__' || w === '__asm' || ATTRIBUTE_WORDS.has(w) || ATTRIBUTE_CALLS.has(w)) return false;
@@ -891,6 +895,32 @@ class Prepass {
       return true;
     }
     return false;
+  }
+
+  /**
+   * `SYSCALL_DEFINE3(name, int, fd, size_t, len) { ... }`: a macro that writes a function header.
+   * The macro name's first four characters become `int ` (a return type; the rest stays as the
+   * declarator's name) and, in the `(name, type, arg, type, arg...)` shape, the comma inside each
+   * type/argument pair becomes a space, so the header parses as `int ..._DEFINE3(name, int fd,
+   * size_t len)`. The index names the function after the macro's first argument.
+   */
+  private functionMacro(v: number, word: string, close: number): boolean {
+    if (word.length < 6) return false;
+    const nameTok = this.vis[v];
+    this.replace(this.toks.start[nameTok], 'int ', 'function-macro', word);
+    // top-level commas of the argument list
+    const commas: number[] = [];
+    for (let w = v + 2, depth = 0; w < close; w++) {
+      if (this.visIsPunct(w, '(') || this.visIsPunct(w, '[')) depth++;
+      else if (this.visIsPunct(w, ')') || this.visIsPunct(w, ']')) depth--;
+      else if (depth === 0 && this.visIsPunct(w, ',')) commas.push(w);
+    }
+    const first = this.tokAt(v + 2);
+    if (commas.length >= 2 && commas.length % 2 === 0 && first >= 0 && this.toks.kind[first] === TokenKind.Identifier && commas[0] === v + 3) {
+      // (name, T1, a1, T2, a2...): join each type with its argument
+      for (let c = 1; c < commas.length; c += 2) this.replace(this.toks.start[this.vis[commas[c]]], ' ', 'function-macro', word);
+    }
+    return true;
   }
 
   /**

@@ -40,6 +40,8 @@ export interface FunctionInfo {
    * the conditional split a statement: the function was analysed in one configuration only.
    */
   hiddenBranches?: LineRange[];
+  /** The macro that wrote the function header (`SYSCALL_DEFINE3`, `BPF_CALL_2`); then `name` is its first argument. */
+  definedBy?: string;
   /** What the kernel-macro pre-pass rewrote inside this function (loop macros, case ranges...). */
   rewrites?: MacroRewrite[];
 }

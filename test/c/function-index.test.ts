@@ -106,6 +106,30 @@ describe('function index', () => {
     expect(parsed.errorCount).toBeGreaterThan(0);
   });
 
+  it('reads functions whose header a macro writes (SYSCALL_DEFINE, BPF_CALL)', () => {
+    const file = parseFile('macros.c', `SYSCALL_DEFINE3(demo_call, int, fd, unsigned long, addr, size_t, len)
+{
+	return demo_do(fd, addr, len);
+}
+
+BPF_CALL_2(bpf_demo, u64, a, u32, b)
+{
+	return a + b;
+}
+`);
+    expect(file.errorCount).toBe(0);
+    expect(file.functions.map((f) => [f.name, f.definedBy, f.lines.start, f.lines.end])).toEqual([
+      ['demo_call', 'SYSCALL_DEFINE3', 1, 4],
+      ['bpf_demo', 'BPF_CALL_2', 6, 9],
+    ]);
+    expect(file.functions[0].params).toEqual([
+      { name: 'fd', type: 'int' },
+      { name: 'addr', type: 'unsigned long' },
+      { name: 'len', type: 'size_t' },
+    ]);
+    expect(file.functions[1].node.text.startsWith('BPF_CALL_2(bpf_demo, u64, a, u32, b)')).toBe(true);
+  });
+
   it('parses files beyond the 32 KiB string buffer with exact offsets', () => {
     const body = Array.from({ length: 3000 }, (_, i) => `static int f${i}(int a)\n{\n\treturn a + ${i};\n}\n`).join('\n');
     expect(body.length).toBeGreaterThan(100_000);
