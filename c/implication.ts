@@ -151,3 +151,14 @@ function atomImpliesBitClear(c: Expr, target: Expr, bit: number, options: BitTes
   }
   return false;
 }
+
+/** The held condition implies `left - right != 0` (`left > right`, `right < left`, `left != right`). */
+export function impliesDifferenceNonZero(condition: Expr, left: Expr, right: Expr): boolean {
+  return conjuncts(condition).some((c) => {
+    if (c.kind !== 'binary') return false;
+    const { op } = c;
+    if (isSameValue(c.left, left) && isSameValue(c.right, right)) return op === '>' || op === '!=';
+    if (isSameValue(c.left, right) && isSameValue(c.right, left)) return op === '<' || op === '!=';
+    return false;
+  });
+}

@@ -84,8 +84,6 @@ const UPPER_MACRO = /^[A-Z_][A-Z0-9_]*[A-Z][A-Z0-9_]*$/;
 const FLAG_ATTRIBUTE = 1;
 const FLAG_SPECIAL = 2;
 const FLAG_LOCAL = 4;
-/** Lower-case letters beyond a-f that C numbers use: x (hex), l, u (suffixes), p (hex float exponent). */
-const NUMBER_LETTERS = new Set([120, 108, 117, 112]);
 
 const CONDITIONAL_DIRECTIVES = new Set(['if', 'ifdef', 'ifndef', 'elif', 'elifdef', 'elifndef', 'else', 'endif']);
 
@@ -648,22 +646,21 @@ class Prepass {
     }
   }
 
-  /** Pop to the nearest opener `open` (at most 4 frames deep: stray closers are ignored). */
-  /** A preprocessing number that is no C number (`5717_PLUS`, `10000baseT_Full`): token pasting. */
+  /** A preprocessing number that is no C number (`5717_PLUS`, `190A`, `10000baseT_Full`): token pasting. */
   private pastedNumber(i: number): boolean {
     const s = this.toks.start[i];
     const e = this.toks.end[i];
-    let suspicious = false;
-    for (let j = s; j < e && !suspicious; j++) {
-      const c = this.text.charCodeAt(j);
-      // `_`, or a letter no C number uses (digits, x, hex a-f, u, l, e/p exponents are fine)
-      suspicious = c === 95 || (((c | 32) >= 103 && (c | 32) <= 122) && !NUMBER_LETTERS.has(c | 32));
+    let letters = false;
+    for (let j = s; j < e && !letters; j++) {
+      const c = this.text.charCodeAt(j) | 32;
+      letters = c === 127 || (c >= 97 && c <= 122); // `_` (95 | 32) or a letter
     }
-    if (!suspicious) return false;
+    if (!letters) return false;
     const t = this.text.slice(s, e);
     return !VALID_INTEGER.test(t) && !VALID_FLOAT.test(t) && !VALID_HEX_FLOAT.test(t);
   }
 
+  /** Pop to the nearest opener `open` (at most 4 frames deep: stray closers are ignored). */
   private popTo(stack: Frame[], braces: Frame[], open: number): Frame | undefined {
     for (let k = stack.length - 1; k >= 0 && stack.length - k <= 4; k--) {
       if (stack[k].open === open) {

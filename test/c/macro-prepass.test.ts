@@ -239,6 +239,8 @@ static int demo_switch(struct demo_dev *dd, int x)
 	}
 	if (demo_flag(dd, 5717_PLUS))
 		return 3;
+	if (demo_ver_within(dd, 190A, ANY) || demo_link(dd, 10000baseT_Full))
+		return 4;
 	return 0;
 }
 `],
