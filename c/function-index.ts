@@ -306,10 +306,11 @@ export function linesKnown(range: LineRange, known: ReadonlyArray<readonly [numb
  * a line of it that is not its last (lines deleted after the closing brace are outside).
  */
 export function functionsTouching(
-  functions: readonly FunctionInfo[],
+  fileOrFunctions: { functions: readonly FunctionInfo[] } | readonly FunctionInfo[],
   changedLines: Iterable<number>,
   deletionPoints: Iterable<number> = [],
 ): FunctionInfo[] {
+  const functions = 'functions' in fileOrFunctions ? fileOrFunctions.functions : fileOrFunctions;
   const changed = [...changedLines];
   const deleted = [...deletionPoints];
   return functions.filter(
@@ -317,6 +318,15 @@ export function functionsTouching(
       changed.some((l) => l >= f.lines.start && l <= f.lines.end) ||
       deleted.some((d) => d >= f.lines.start && d < f.lines.end),
   );
+}
+
+/**
+ * The pre-pass rewrite that starts at `offset` (e.g. `rewriteAt(fn.rewrites, whileNode.startIndex)`
+ * tells that a `while` was `list_for_each_entry`; a `case` value's operator offset tells a GNU
+ * case range), if any.
+ */
+export function rewriteAt(rewrites: readonly MacroRewrite[] | undefined, offset: number): MacroRewrite | undefined {
+  return rewrites?.find((r) => r.start === offset);
 }
 
 /** The function whose definition holds `line`, if any. */

@@ -14,6 +14,7 @@ export {
   declaratorName,
   normalizeTypeText,
   linesKnown,
+  rewriteAt,
 } from './function-index.js';
 
 // per-function analyses
@@ -65,3 +66,8 @@ export { explorePaths, type PathDomain, type PathSearchOptions, type PathSearchR
 export { evaluationPaths, effectsOf, type EvalPath, type EvalStep, type Effect } from './evaluation.js';
 export { toExprM } from './expr.js';
 export { Mirror, kids, field, descendants, operatorOf, unparen, lineAt, type MNode } from './mirror.js';
+// what guards imply about a value, where a value comes from, what type it is computed in
+export { impliesNonZero, impliesZero, impliesBitClear, impliesAnyOf, impliesDifferenceNonZero, disjuncts, isSameValue, stripWideningCasts, type BitTestOptions } from './implication.js';
+export { valueSources, additiveTerms, COPIES, NONZERO_CARRIERS, type Carrier, type Term } from './value-flow.js';
+export { integerTypeOf, type IntTypeOptions } from './int-type.js';
+export { linearForm, subtractForms, substituteAtom, certainlyPositive, printForm, type LinearForm } from './linear.js';

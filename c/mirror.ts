@@ -75,6 +75,9 @@ export class Mirror {
   private build(source: SyntaxNode, maxNodes: number): MNode {
     const cursor = source.walk();
     const checkMissing = source.hasError;
+    // Only leaves are asked for their offsets: an inner node spans exactly its children
+    // (tree-sitter keeps whitespace as the padding of the next token), so its start and end are
+    // its first child's start and last child's end, filled in when it is left.
     const make = (parent: MNode | null): MNode => {
       const typeId = cursor.nodeTypeId;
       let type = typeNames.get(typeId);
@@ -97,54 +100,48 @@ export class Mirror {
         }
       }
       const missing = checkMissing ? cursor.nodeIsMissing : false;
-      const node: MNode = {
-        type,
-        named,
-        start: cursor.startIndex,
-        end: cursor.endIndex,
-        field,
-        children: [],
-        parent,
-        hasError: type === 'ERROR' || missing,
-        missing,
-        index: this.nodes.length,
-      };
+      const node: MNode = { type, named, start: -1, end: -1, field, children: [], parent, hasError: type === 'ERROR' || missing, missing, index: this.nodes.length };
       this.nodes.push(node);
       return node;
     };
+    const leaf = (node: MNode): void => {
+      node.start = cursor.startIndex;
+      node.end = cursor.endIndex;
+    };
+    const close = (node: MNode): void => {
+      // the cursor is back on the node: preprocessor nodes end with a hidden newline token, so
+      // an inner node's end is asked, not taken from its last visible child
+      node.start = node.children[0].start;
+      node.end = cursor.endIndex;
+      for (const k of node.children) if (k.hasError) node.hasError = true;
+    };
     const root = make(null);
     const stack: MNode[] = [root];
-    if (!cursor.gotoFirstChild()) return root;
+    if (!cursor.gotoFirstChild()) {
+      leaf(root);
+      return root;
+    }
     for (;;) {
-      if (this.nodes.length >= maxNodes) break;
       const parent = stack[stack.length - 1];
       const node = make(parent);
       parent.children.push(node);
-      if (cursor.gotoFirstChild()) {
+      if (this.nodes.length < maxNodes && cursor.gotoFirstChild()) {
         stack.push(node);
         continue;
       }
-      let moved = false;
-      while (!moved) {
-        if (cursor.gotoNextSibling()) {
-          moved = true;
-        } else {
-          if (!cursor.gotoParent()) return this.finish(root);
-          const done = stack.pop()!;
-          if (done.children.some((c) => c.hasError)) done.hasError = true;
-          if (stack.length === 0) return this.finish(root);
+      leaf(node);
+      for (;;) {
+        if (cursor.gotoNextSibling()) break;
+        cursor.gotoParent();
+        const done = stack.pop()!;
+        close(done);
+        if (stack.length === 0) {
+          // the root (translation_unit) also spans leading and trailing whitespace: ask
+          leaf(done);
+          return root;
         }
       }
     }
-    return this.finish(root);
-  }
-
-  private finish(root: MNode): MNode {
-    for (let i = this.nodes.length - 1; i >= 0; i--) {
-      const n = this.nodes[i];
-      if (n.hasError && n.parent) n.parent.hasError = true;
-    }
-    return root;
   }
 
   /** Original text of a node. */

@@ -78,6 +78,8 @@ export interface Term {
   node: SyntaxNode;
   /** +1 added, -1 subtracted. */
   sign: 1 | -1;
+  /** The local the term was read through (`iova_off` for the term `iova_offset(iovad, phys)`). */
+  named?: SyntaxNode;
 }
 
 /**
@@ -88,13 +90,13 @@ export interface Term {
 export function additiveTerms(analysis: FunctionAnalysis, node: SyntaxNode, budget = 32): Term[] {
   const out: Term[] = [];
   let steps = 0;
-  const visit = (n: SyntaxNode, sign: 1 | -1): void => {
-    if (++steps > budget) {
-      out.push({ node: n, sign });
-      return;
-    }
+  const visit = (n: SyntaxNode, sign: 1 | -1, named?: SyntaxNode): void => {
+    const push = (): void => {
+      out.push(named ? { node: n, sign, named } : { node: n, sign });
+    };
+    if (++steps > budget) return push();
     const inner = unwrap(n);
-    if (inner) return visit(inner, sign);
+    if (inner) return visit(inner, sign, named);
     if (n.type === 'binary_expression') {
       const op = n.childForFieldName('operator')?.type;
       const left = n.childForFieldName('left');
@@ -107,7 +109,7 @@ export function additiveTerms(analysis: FunctionAnalysis, node: SyntaxNode, budg
     }
     if (n.type === 'identifier') {
       const def = analysis.uniqueDefinition(n);
-      if (def && (def.kind === 'init' || def.kind === 'assign') && def.value && def.value.type !== 'initializer_list') return visit(def.value, sign);
+      if (def && (def.kind === 'init' || def.kind === 'assign') && def.value && def.value.type !== 'initializer_list') return visit(def.value, sign, n);
       if (def && def.kind === 'compound' && (def.operator === '+=' || def.operator === '-=') && def.value) {
         const target = def.node.childForFieldName('left');
         if (target?.type === 'identifier') {
@@ -117,7 +119,7 @@ export function additiveTerms(analysis: FunctionAnalysis, node: SyntaxNode, budg
         }
       }
     }
-    out.push({ node: n, sign });
+    push();
   };
   visit(node, 1);
   return out;

@@ -73,6 +73,7 @@ describe('function index', () => {
   it('maps changed lines and deletion points to functions', () => {
     const names = (xs: Array<{ name: string }>) => xs.map((x) => x.name);
     expect(names(functionsTouching(file.functions, [7]))).toEqual(['plain_static']);
+    expect(names(functionsTouching(file, [20]))).toEqual(['cookie_iovad']);
     expect(names(functionsTouching(file.functions, [9, 16, 17]))).toEqual([]);
     expect(names(functionsTouching(file.functions, [5, 26]))).toEqual(['plain_static', 'flag_set']);
     // a deletion right after line 7 is inside plain_static; right after its closing brace is not

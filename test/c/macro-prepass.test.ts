@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyze, kernelMacroPrepass, parseFile } from '../../c/index.js';
+import { analyze, kernelMacroPrepass, parseFile, rewriteAt } from '../../c/index.js';
 import { call, find, fn, lineBreaks, parseClean } from './helpers.js';
 
 describe('kernel-macro pre-pass: each construct parses without ERROR and keeps offsets', () => {
@@ -331,8 +331,8 @@ static int demo(struct demo_dev *dd)
 `);
     const loop = find(fn(file, 'demo').node, 'while_statement');
     expect(loop.text.startsWith('list_for_each_entry(buf, &dd->bufs, node)')).toBe(true);
-    const rewrite = file.rewrites?.find((r) => r.kind === 'loop-macro');
-    expect(rewrite).toMatchObject({ name: 'list_for_each_entry', start: loop.startIndex });
+    const rewrite = rewriteAt(fn(file, 'demo').rewrites, loop.startIndex);
+    expect(rewrite).toMatchObject({ kind: 'loop-macro', name: 'list_for_each_entry' });
     const cfg = analyze(fn(file, 'demo')).cfg!;
     const head = cfg.nodes.find((n) => n.kind === 'branch');
     expect(head).toMatchObject({ branch: 'loop-macro', macro: 'list_for_each_entry' });
