@@ -1,0 +1,159 @@
+// dma/mask-check-end: finds a buffer checked against a DMA mask by its start address only
+// (`addr > mask`) where the function knows the buffer's size: a buffer that starts below the
+// mask and ends above it passes. Confidence moderate: the address and the size are paired by
+// how the function receives or maps them.
+import { analyze, argumentsOf, calleeName, printExpr, stripCasts, subExpressions, toExpr, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { contractFor } from '../model/index.js';
+import { createRule, type RuleContext } from './types.js';
+import { constantValue, describeMask, isMaskExpression } from './dma-mask-common.js';
+
+type MessageId = 'startOnly';
+
+const RELATIONAL = new Set(['<', '<=', '>', '>=']);
+/** Types of addresses checked against a mask. */
+const ADDRESS_TYPE = /^(dma_addr_t|phys_addr_t|u64|resource_size_t|unsigned long long)$/;
+/** Types and names of a byte count. */
+const SIZE_TYPE = /^(size_t|u32|u64|unsigned int|unsigned long|int|unsigned|ssize_t|resource_size_t)$/;
+const SIZE_NAME = /^(size|len|length|nbytes|bytes|buf_len|buflen)$|_(size|len|length)$/;
+/** Masks passed as a parameter. */
+const MASK_PARAM = /mask|limit/i;
+
+export default createRule<MessageId>({
+  meta: {
+    id: 'dma/mask-check-end',
+    severity: 'error',
+    confidence: 'moderate',
+    description: 'a buffer checked against a DMA mask by its start address only, not by addr + size - 1',
+    docs: 'rules/mask-check-end.md',
+    appliesTo: 'both',
+    fixable: false,
+    messages: {
+      startOnly:
+        '`{{check}}` tests only the start of the buffer at `{{addr}}` (`{{size}}` bytes): a buffer that starts below {{mask}} and ends above it passes; test `{{addr}} + {{size}} - 1` against the mask',
+    },
+  },
+  check(fn, context) {
+    if (!fn.body) return;
+    const a = analyze(fn);
+    const comparisons = fn.body.descendantsOfType('binary_expression').filter((b) => RELATIONAL.has(b.childForFieldName('operator')?.text ?? ''));
+    if (comparisons.length === 0) return;
+    const reported = new Set<string>();
+    for (const cmp of comparisons) {
+      const left = cmp.childForFieldName('left');
+      const right = cmp.childForFieldName('right');
+      if (!left || !right) continue;
+      const sides = [
+        { addr: left, mask: right },
+        { addr: right, mask: left },
+      ];
+      for (const { addr, mask } of sides) {
+        if (!isMask(fn, mask, context)) continue;
+        const address = addressOf(fn, addr);
+        if (!address) continue;
+        const size = sizeFor(fn, address);
+        if (!size) continue;
+        if (endCheckedElsewhere(fn, comparisons, size, address.name)) continue;
+        const key = `${address.name}@${cmp.startIndex}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        const maskText = printExpr(toExpr(mask));
+        const maskValue = constantValue(a.resolve(mask), context.file);
+        const accept = acceptValue(fn);
+        context.report({
+          node: cmp,
+          messageId: 'startOnly',
+          data: { check: printExpr(toExpr(cmp)), addr: address.name, size: size, mask: maskValue !== undefined ? describeMask(maskValue) : `\`${maskText}\`` },
+          sim: {
+            mode: 'confirm',
+            function: fn.name,
+            scenario: { mask: 32 },
+            inputs: { [address.name]: `(${maskValue !== undefined ? `0x${maskValue.toString(16)}` : maskText}) - 0xff`, ...(fn.params.some((p) => p.name === size) ? { [size]: '0x1000' } : {}) },
+            expect: {
+              ...(accept ? { holds: `${accept} && ${address.name} + ${size} - 1 > ${maskValue !== undefined ? `0x${maskValue.toString(16)}` : maskText}` } : {}),
+              description: `a buffer of ${size} bytes starting 0xff below the mask is accepted although it ends above it`,
+            },
+          },
+        });
+      }
+    }
+  },
+});
+
+/** The mask side: DMA_BIT_MASK, dma_get_mask(), a mask field, or a 64-bit parameter named like a mask. */
+function isMask(fn: FunctionInfo, node: SyntaxNode, context: RuleContext<MessageId>): boolean {
+  const resolved = analyze(fn).resolve(node);
+  if (isMaskExpression(resolved)) {
+    // a mask of fewer than 12 bits is not an address limit
+    const v = constantValue(resolved, context.file);
+    return v === undefined || v >= 0xfffn;
+  }
+  const bare = stripCasts(resolved);
+  if (bare.kind !== 'ident') return false;
+  const p = fn.params.find((x) => x.name === bare.name);
+  return !!p && MASK_PARAM.test(p.name) && ADDRESS_TYPE.test(p.type);
+}
+
+/** The address side: a parameter or local (not built with `+`) typed like an address. */
+function addressOf(fn: FunctionInfo, node: SyntaxNode): { name: string; isParam: boolean } | undefined {
+  const bare = stripCasts(toExpr(node));
+  if (bare.kind !== 'ident') return undefined;
+  const v = analyze(fn).variable(bare.name, node.startIndex);
+  if (!v || !ADDRESS_TYPE.test(v.type) || MASK_PARAM.test(v.name)) return undefined;
+  const resolved = stripCasts(analyze(fn).resolve(node));
+  if (resolved.kind === 'binary' && (resolved.op === '+' || resolved.op === '-')) return undefined;
+  return { name: bare.name, isParam: v.isParam };
+}
+
+/**
+ * The size of the buffer that starts at the address: a size parameter beside an address
+ * parameter, or the size argument of the map call whose result the address holds.
+ */
+function sizeFor(fn: FunctionInfo, address: { name: string; isParam: boolean }): string | undefined {
+  if (address.isParam) {
+    const size = fn.params.find((p) => p.name !== address.name && SIZE_NAME.test(p.name) && SIZE_TYPE.test(p.type));
+    return size?.name;
+  }
+  const a = analyze(fn);
+  for (const def of a.defUse?.definitions ?? []) {
+    if (def.variable.name !== address.name || !def.value) continue;
+    const call = stripParens(def.value);
+    if (call.type !== 'call_expression') continue;
+    const contract = contractFor(calleeName(call) ?? '');
+    if (!contract || !contract.categories.includes('maps')) continue;
+    const index = contract.params.findIndex((p) => p.role === 'size');
+    const arg = index >= 0 ? argumentsOf(call)[index] : undefined;
+    if (arg && arg.type === 'identifier') return arg.text;
+  }
+  return undefined;
+}
+
+function stripParens(node: SyntaxNode): SyntaxNode {
+  let n = node;
+  while (n.type === 'parenthesized_expression' && n.namedChildren.length === 1) n = n.namedChildren[0]!;
+  return n;
+}
+
+/** Another comparison of the function reads both the size and the address: the end is tested. */
+function endCheckedElsewhere(fn: FunctionInfo, comparisons: readonly SyntaxNode[], size: string, addr: string): boolean {
+  const a = analyze(fn);
+  return comparisons.some((c) => {
+    const e: Expr = a.resolve(c);
+    let hasSize = false;
+    let hasAddr = false;
+    const walk = (x: Expr): void => {
+      if (x.kind === 'ident') {
+        if (x.name === size) hasSize = true;
+        if (x.name === addr) hasAddr = true;
+      }
+    };
+    for (const x of subExpressions(e)) walk(x);
+    return hasSize && hasAddr;
+  });
+}
+
+/** What the function returns when it accepts the buffer, as a condition on __return. */
+function acceptValue(fn: FunctionInfo): string | undefined {
+  if (fn.returnType === 'bool') return '__return != 0';
+  if (/^(int|long)$/.test(fn.returnType)) return '__return == 0';
+  return undefined;
+}
