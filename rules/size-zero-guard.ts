@@ -1,0 +1,156 @@
+// iova/size-zero-guard — finds IOVA reservations a caller can reach with size 0 (no dominating
+// rejection), and links/maps of a length left by a subtraction with no non-zero check.
+// Confidence: high for implementations of the two-step API, moderate for subtraction lengths.
+import { analyze, argumentOf, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { impliesDifferenceNonZero, impliesNonZero } from '../c/index.js';
+import { COPIES, NONZERO_CARRIERS, valueSources } from '../c/index.js';
+import {
+  API_LENGTH_CALLS,
+  GRANULE_MAPPERS,
+  INTERNAL_ALLOCATORS,
+  implementsTwoStep,
+  isParameterValue,
+  mentionsAny,
+  physParams,
+  type CallShape,
+} from './iova-common.js';
+import { createRule, type RuleContext } from './types.js';
+
+type MessageId = 'unguardedAlloc' | 'unguardedLength';
+
+/** Calls a zero length must not reach when it is left by a subtraction. */
+const LENGTH_SINKS: ReadonlyMap<string, CallShape> = new Map(
+  [...GRANULE_MAPPERS, ...INTERNAL_ALLOCATORS, ...[...API_LENGTH_CALLS].filter(([name]) => name === 'dma_iova_link' || name === 'dma_iova_try_alloc')],
+);
+
+const WORDS = [...LENGTH_SINKS.keys()];
+
+/** A guard holding at `node` proves it non-zero. */
+function provenNonZero(a: FunctionAnalysis, node: SyntaxNode, helpers: RuleContext<MessageId>['functions']): boolean {
+  const target = a.exprOf(node);
+  return a.guardsAt(node, { helpers }).some((g) => impliesNonZero(g.condition, target));
+}
+
+function failureValue(fn: FunctionInfo): string | undefined {
+  const t = fn.returnType.trim();
+  if (t === 'bool') return 'false';
+  if (t === 'dma_addr_t') return 'DMA_MAPPING_ERROR';
+  if (t === 'int') return '-EINVAL';
+  return undefined;
+}
+
+/** `if (WARN_ON_ONCE(!param)) return <failure>;` before the statement holding the allocation. */
+function guardInsertion(fn: FunctionInfo, text: string, call: SyntaxNode, param: string): { range: { startLine: number; startColumn: number; endLine: number; endColumn: number }; text: string } | undefined {
+  const value = failureValue(fn);
+  if (!value || !fn.body) return undefined;
+  let stmt: SyntaxNode | null = call;
+  while (stmt && stmt.parent && stmt.parent.id !== fn.body.id) stmt = stmt.parent;
+  if (!stmt || stmt.parent?.id !== fn.body.id || stmt.type !== 'expression_statement') return undefined;
+  const line = stmt.startPosition.row + 1;
+  const lineStart = stmt.startIndex - stmt.startPosition.column;
+  const lineText = text.slice(lineStart, stmt.startIndex);
+  if (!/^[ \t]*$/.test(lineText)) return undefined;
+  const indent = lineText;
+  const column = stmt.startPosition.column + 1;
+  return {
+    range: { startLine: line, startColumn: column, endLine: line, endColumn: column },
+    text: `if (WARN_ON_ONCE(!${param}))\n${indent}\treturn ${value};\n\n${indent}`,
+  };
+}
+
+function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>, reported: Set<number>): void {
+  for (const call of a.callsTo([...INTERNAL_ALLOCATORS.keys()])) {
+    const shape = INTERNAL_ALLOCATORS.get(call.childForFieldName('function')?.text ?? '');
+    const size = shape ? argumentOf(call, shape.size) : undefined;
+    if (!shape || !size || !a.isReachable(call)) continue;
+    const sources = valueSources(a, size, NONZERO_CARRIERS);
+    const params = sources.filter((s) => isParameterValue(a, s));
+    if (params.length === 0) continue; // not a size the caller supplies
+    if (sources.some((s) => provenNonZero(a, s, context.functions))) continue;
+    const param = params[0].text;
+    const phys = physParams(fn)[0];
+    const fix = guardInsertion(fn, context.file.text, call, param);
+    reported.add(call.id);
+    context.report({
+      node: call,
+      messageId: 'unguardedAlloc',
+      data: { param, callee: shape.name },
+      ...(fix ? { fix } : {}),
+      sim: {
+        mode: 'confirm',
+        function: fn.name,
+        inputs: { [param]: '0', ...(phys ? { [phys]: '0' } : {}) },
+        expect: { invariants: ['alloc-nonzero'], description: `${param} 0 reaches ${shape.name}()` },
+      },
+    });
+  }
+}
+
+/** `a - b` or a local decreased by `-=`: the sources of `length` that a subtraction made. */
+function subtractions(a: FunctionAnalysis, length: SyntaxNode): Array<{ node: SyntaxNode; left?: SyntaxNode; right?: SyntaxNode }> {
+  const out: Array<{ node: SyntaxNode; left?: SyntaxNode; right?: SyntaxNode }> = [];
+  for (const s of valueSources(a, length, COPIES)) {
+    if (s.type === 'binary_expression' && s.childForFieldName('operator')?.type === '-') {
+      out.push({ node: s, left: s.childForFieldName('left') ?? undefined, right: s.childForFieldName('right') ?? undefined });
+    } else if (s.type === 'identifier' && a.reaching(s).some((d) => d.kind === 'compound' && d.operator === '-=')) {
+      out.push({ node: s });
+    }
+  }
+  return out;
+}
+
+function checkSubtractedLengths(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>, reported: Set<number>): void {
+  for (const call of a.callsTo(WORDS)) {
+    if (reported.has(call.id) || !a.isReachable(call)) continue;
+    const shape = LENGTH_SINKS.get(call.childForFieldName('function')?.text ?? '');
+    const length = shape ? argumentOf(call, shape.size) : undefined;
+    if (!shape || !length) continue;
+    const subs = subtractions(a, length);
+    if (subs.length === 0) continue;
+    const guarded = (s: (typeof subs)[number]): boolean => {
+      if (provenNonZero(a, s.node, context.functions) || provenNonZero(a, length, context.functions)) return true;
+      if (!s.left || !s.right) return false;
+      const left = a.exprOf(s.left);
+      const right = a.exprOf(s.right);
+      return a.guardsAt(s.node, { helpers: context.functions }).some((g) => impliesDifferenceNonZero(g.condition, left, right));
+    };
+    if (subs.every(guarded)) continue;
+    reported.add(call.id);
+    context.report({
+      node: length,
+      messageId: 'unguardedLength',
+      data: { length: length.text.replace(/\s+/g, ' '), callee: shape.name },
+      sim: {
+        mode: 'confirm',
+        function: fn.name,
+        scenario: { untrusted: true },
+        expect: { invariants: ['alloc-nonzero'], description: `a zero ${length.text.replace(/\s+/g, ' ')} reaches ${shape.name}()` },
+      },
+    });
+  }
+}
+
+export const sizeZeroGuardRule = createRule<MessageId>({
+  meta: {
+    id: 'iova/size-zero-guard',
+    severity: 'error',
+    confidence: 'high',
+    description: 'IOVA reserved or linked with a length that can be 0: no dominating check rejects it',
+    docs: 'rules/size-zero-guard.md',
+    appliesTo: 'both',
+    fixable: true,
+    messages: {
+      unguardedAlloc: '{{callee}}() reserves IOVA for a size derived from `{{param}}` with no dominating check that `{{param}}` is not 0',
+      unguardedLength: '`{{length}}` is left by a subtraction and may be 0: {{callee}}() is reached with no check that it is non-zero',
+    },
+  },
+  check(fn, context) {
+    if (!mentionsAny(fn, WORDS)) return;
+    const a = analyze(fn);
+    if (!a.cfg) return;
+    const reported = new Set<number>();
+    if (implementsTwoStep(fn)) checkImplementation(fn, a, context, reported);
+    // a subtracted length is a narrower case: warning (it needs the inputs that empty it)
+    checkSubtractedLengths(fn, a, { ...context, report: (d) => context.report({ ...d, severity: 'warning' }) }, reported);
+  },
+});
