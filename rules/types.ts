@@ -24,6 +24,11 @@ export interface RuleMeta<MessageId extends string> {
    * from hunks (partial); true (the default) when it needs the whole function (guards, paths).
    */
   needsWholeFunction?: boolean;
+  /**
+   * Identifiers without which the rule cannot fire (a file naming none of them is skipped by the
+   * scan prefilter). Omitted: the model's contract identifiers stand in for the rule.
+   */
+  prefilter?: readonly string[];
   /** Message templates; `{{name}}` is replaced from the report's data. */
   messages: Record<MessageId, string>;
 }
