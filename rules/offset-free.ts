@@ -2,12 +2,13 @@
 // taken from an unaligned DMA address and not rewound by its pad, a length not re-aligned with
 // the pad, and callers whose dma_iova_destroy() frees a running link total instead of the
 // reservation (reference D4). Confidence: high (implementations), moderate (callers).
-import { analyze, argumentOf, calleeName, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentOf, calleeName, expressionType, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { additiveTerms } from '../c/index.js';
 import {
   GRANULE_FREES,
   LENGTH_CARRIERS,
   argIndex,
+  inGranuleOffset,
   isDmaAddress,
   lengthIncludesOffset,
   mentionsAny,
@@ -30,15 +31,39 @@ function innerOf(node: SyntaxNode): SyntaxNode {
   return x;
 }
 
-/** The DMA address a start is taken from: `state->addr` or a dma_addr_t parameter (unaligned by design). */
-function dmaAddressTerm(a: FunctionAnalysis, node: SyntaxNode): SyntaxNode | undefined {
+/**
+ * The unaligned DMA address a start is taken from: `state->addr` of a dma_iova_state (it includes
+ * the buffer's offset by design), or a `dma_addr_t` parameter the function itself takes the
+ * in-granule offset of (`iova_off = iova_offset(iovad, dma_addr)`: it expects it unaligned). An
+ * address parameter the function never takes an offset of is an allocated base.
+ */
+function dmaAddressTerm(a: FunctionAnalysis, node: SyntaxNode, offsetOf: ReadonlySet<string>): SyntaxNode | undefined {
   const x = unwrapExpression(node);
-  if (x.type === 'field_expression' && x.childForFieldName('field')?.text === 'addr') return x;
-  if (x.type === 'identifier') {
+  if (x.type === 'field_expression' && x.childForFieldName('field')?.text === 'addr' && isStateObject(a, x)) return x;
+  if (x.type === 'identifier' && offsetOf.has(x.text)) {
     const v = a.variable(x.text, x.startIndex);
-    if (v?.isParam && /\bdma_addr_t\b/.test(v.type) && a.uniqueDefinition(x)?.kind === 'param') return x;
+    if (v?.isParam && a.uniqueDefinition(x)?.kind === 'param') return x;
   }
   return undefined;
+}
+
+/** `state->addr` / `iod->dma_state.addr`: the object is a dma_iova_state (declared, or named so). */
+function isStateObject(a: FunctionAnalysis, field: SyntaxNode): boolean {
+  const object = field.childForFieldName('argument');
+  if (!object) return false;
+  const type = expressionType(a, object);
+  if (type) return /\bdma_iova_state\b/.test(type);
+  return /state$/.test(object.text);
+}
+
+/** Names of the DMA addresses whose in-granule offset the function computes. */
+function addressesWithOffset(fn: FunctionInfo): Set<string> {
+  const out = new Set<string>();
+  for (const n of fn.node.descendantsOfType(['call_expression', 'binary_expression'])) {
+    const o = inGranuleOffset(n);
+    if (o && o.node.id === n.id) out.add(unwrapExpression(o.of).text);
+  }
+  return out;
 }
 
 function isRewoundStart(a: FunctionAnalysis, start: SyntaxNode): boolean {
@@ -56,6 +81,7 @@ function padLocal(a: FunctionAnalysis): string | undefined {
 
 function checkFrees(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>): void {
   const pad = padLocal(a);
+  const withOffset = addressesWithOffset(fn);
   for (const call of a.callsTo([...GRANULE_FREES.keys()])) {
     const shape = GRANULE_FREES.get(calleeName(call) ?? '');
     if (!shape || shape.iova === undefined || !a.isReachable(call)) continue;
@@ -63,7 +89,7 @@ function checkFrees(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<
     const lengthArg = argumentOf(call, shape.size);
     if (!startArg || !lengthArg) continue;
     const start = innerOf(startArg);
-    const addressTerms = additiveTerms(a, start).filter((t) => t.sign === 1 && dmaAddressTerm(a, t.node));
+    const addressTerms = additiveTerms(a, start).filter((t) => t.sign === 1 && dmaAddressTerm(a, t.node, withOffset));
     if (addressTerms.length === 0) continue; // freed by its allocated base: nothing to rewind
     const address = addressTerms[0].named ?? addressTerms[0].node;
     const sim = {

@@ -55,15 +55,30 @@ const LENGTH_PARTS: Carrier = (node) => {
 
 const returnType = (callee: string): string | undefined => contractFor(callee)?.returns.cType;
 
-/** The value is a size computation over a 64-bit quantity: a sum with a pad, an alignment, a scaled count. */
+/** Some variable the value is made of holds more than 32 bits (a size_t, a u64, a dma_addr_t). */
+function carriesWideValue(a: FunctionAnalysis, node: SyntaxNode, context: RuleContext<MessageId>): boolean {
+  return valueSources(a, node, LENGTH_PARTS, 32).some((s) => {
+    if (s.type !== 'identifier' && s.type !== 'field_expression') return false;
+    if (s.type === 'identifier' && !a.variable(s.text, s.startIndex)) return false; // a constant
+    const t = integerTypeOf(a, s, { file: context.file, returnType });
+    return !!t && t.bits > 32;
+  });
+}
+
+/** The value is a size computation (a sum with a pad, an alignment, a scaled count) over a 64-bit quantity. */
 function isWideSizeComputation(a: FunctionAnalysis, node: SyntaxNode, context: RuleContext<MessageId>): boolean {
   const x = unwrapExpression(node);
   const t = integerTypeOf(a, x, { file: context.file, returnType });
   if (!t || t.bits <= 32) return false;
-  if (x.type === 'call_expression') return ROUNDING.has(calleeName(x) ?? '');
-  if (x.type === 'binary_expression') return ['+', '*', '<<'].includes(x.childForFieldName('operator')?.type ?? '');
-  return x.type === 'identifier' && isParameterValue(a, x);
+  const computed =
+    (x.type === 'call_expression' && ROUNDING.has(calleeName(x) ?? '')) ||
+    (x.type === 'binary_expression' && ['+', '*', '<<'].includes(x.childForFieldName('operator')?.type ?? '')) ||
+    (x.type === 'identifier' && isParameterValue(a, x));
+  return computed && carriesWideValue(a, x, context);
 }
+
+/** Trees of architectures that only build 32-bit kernels: size_t is 32 bits there too. */
+const THIRTY_TWO_BIT_ONLY = /^arch\/(arm|arc|csky|hexagon|m68k|microblaze|nios2|openrisc|sh|xtensa)\//;
 
 function isConstant(a: FunctionAnalysis, node: SyntaxNode): boolean {
   const x = unwrapExpression(node);
@@ -113,7 +128,7 @@ function narrowingsIn(a: FunctionAnalysis, length: SyntaxNode, context: RuleCont
       const t = integerTypeOf(a, s, { file: context.file, returnType });
       if (!t || t.bits > 32) continue;
       const variable = [left, right].find((n) => !isConstant(a, n));
-      if (!variable || (op === '<<' && variable.id === right.id)) continue;
+      if (!variable || (op === '<<' && variable.id === right.id) || THIRTY_TWO_BIT_ONLY.test(context.path)) continue;
       out.push({ node: s, messageId: 'arithmetic32', data: { value: s.text, type: t.name } });
     }
   }

@@ -11,7 +11,9 @@ import {
   implementsTwoStep,
   isParameterValue,
   mentionsAny,
+  offsetAt,
   physParams,
+  unwrapExpression,
   type CallShape,
 } from './iova-common.js';
 import { createRule, type RuleContext } from './types.js';
@@ -86,13 +88,26 @@ function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: Rul
   }
 }
 
-/** `a - b` or a local decreased by `-=`: the sources of `length` that a subtraction made. */
-function subtractions(a: FunctionAnalysis, length: SyntaxNode): Array<{ node: SyntaxNode; left?: SyntaxNode; right?: SyntaxNode }> {
+/** The subtrahend is a pad: an in-granule offset, a local holding one, or a `*pad*` name. */
+function isPad(a: FunctionAnalysis, node: SyntaxNode | null | undefined): boolean {
+  if (!node) return false;
+  const x = unwrapExpression(node);
+  return !!offsetAt(a, x) || (x.type === 'identifier' && /pad/.test(x.text));
+}
+
+/**
+ * The sources of `length` that subtract a pad from a size (`size - end_pad`, or a local after
+ * `size -= iova_end_pad`): the aligned middle of a buffer, empty when the buffer fits in its head
+ * and tail granules (reference D5). Other subtractions are left alone: their operands usually
+ * prove the difference positive in ways a guard query does not see.
+ */
+function padSubtractions(a: FunctionAnalysis, length: SyntaxNode): Array<{ node: SyntaxNode; left?: SyntaxNode; right?: SyntaxNode }> {
   const out: Array<{ node: SyntaxNode; left?: SyntaxNode; right?: SyntaxNode }> = [];
   for (const s of valueSources(a, length, COPIES)) {
     if (s.type === 'binary_expression' && s.childForFieldName('operator')?.type === '-') {
-      out.push({ node: s, left: s.childForFieldName('left') ?? undefined, right: s.childForFieldName('right') ?? undefined });
-    } else if (s.type === 'identifier' && a.reaching(s).some((d) => d.kind === 'compound' && d.operator === '-=')) {
+      const right = s.childForFieldName('right');
+      if (isPad(a, right)) out.push({ node: s, left: s.childForFieldName('left') ?? undefined, right: right ?? undefined });
+    } else if (s.type === 'identifier' && a.reaching(s).some((d) => d.kind === 'compound' && d.operator === '-=' && isPad(a, d.value))) {
       out.push({ node: s });
     }
   }
@@ -105,7 +120,7 @@ function checkSubtractedLengths(fn: FunctionInfo, a: FunctionAnalysis, context: 
     const shape = LENGTH_SINKS.get(call.childForFieldName('function')?.text ?? '');
     const length = shape ? argumentOf(call, shape.size) : undefined;
     if (!shape || !length) continue;
-    const subs = subtractions(a, length);
+    const subs = padSubtractions(a, length);
     if (subs.length === 0) continue;
     const guarded = (s: (typeof subs)[number]): boolean => {
       if (provenNonZero(a, s.node, context.functions) || provenNonZero(a, length, context.functions)) return true;
@@ -141,7 +156,7 @@ export const sizeZeroGuardRule = createRule<MessageId>({
     fixable: true,
     messages: {
       unguardedAlloc: '{{callee}}() reserves IOVA for a size derived from `{{param}}` with no dominating check that `{{param}}` is not 0',
-      unguardedLength: '`{{length}}` is left by a subtraction and may be 0: {{callee}}() is reached with no check that it is non-zero',
+      unguardedLength: '`{{length}}` is a size minus a pad and may be 0: {{callee}}() is reached with no check that it is non-zero',
     },
   },
   check(fn, context) {
