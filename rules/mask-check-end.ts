@@ -47,7 +47,7 @@ export default createRule<MessageId>({
         { addr: right, mask: left },
       ];
       for (const { addr, mask } of sides) {
-        if (!isMask(fn, mask, context)) continue;
+        if (!isMask(fn, mask, context) || isMask(fn, addr, context)) continue;
         const address = addressOf(fn, addr);
         if (!address) continue;
         const size = sizeFor(fn, address);

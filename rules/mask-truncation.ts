@@ -197,8 +197,8 @@ function checkSinkArguments(fn: FunctionInfo, context: RuleContext<MessageId>, s
         continue;
       }
     }
-    for (const cast of [arg, ...arg.descendantsOfType('cast_expression')]) {
-      if (cast.type !== 'cast_expression') continue;
+    // descendantsOfType includes the node itself when it matches
+    for (const cast of arg.descendantsOfType('cast_expression')) {
       const type = cast.childForFieldName('type')?.text ?? '';
       const operand = cast.childForFieldName('value');
       if (!operand) continue;
@@ -264,7 +264,7 @@ function checkShifts(fn: FunctionInfo, context: RuleContext<MessageId>, sinkCall
   }
   const seen = new Set<number>();
   for (const { node, sink } of roots) {
-    const candidates = [node, ...node.descendantsOfType(['binary_expression', 'call_expression'])].filter((b) => b.type === 'binary_expression' || calleeName(b) === 'GENMASK');
+    const candidates = node.descendantsOfType(['binary_expression', 'call_expression']).filter((b) => b.type === 'binary_expression' || calleeName(b) === 'GENMASK');
     let found = false;
     for (const b of candidates) {
       if (seen.has(b.startIndex)) continue;

@@ -133,12 +133,11 @@ function swallowedThrough(fn: FunctionInfo, name: string, defNode: SyntaxNode): 
   const reads = fn.body!.descendantsOfType('identifier').filter((id) => id.text === name && id.startIndex > defNode.endIndex && a.reaching(id).some((d) => d.node.startIndex === defNode.startIndex));
   const writes = reads.filter((id) => id.parent?.type === 'assignment_expression' && id.parent.childForFieldName('left')?.id === id.id);
   const realReads = reads.filter((id) => !writes.includes(id));
+  // the reads are the tests of logging-only ifs, or inside those branches (`dev_err(..., ret)`)
+  const swallowing = realReads.map((id) => outermost(id)).filter((cond) => cond.parent !== null && isConditionOf(cond, cond.parent) && logsOnly(cond.parent)).map((cond) => cond.parent!);
   return (
-    realReads.length > 0 &&
-    realReads.every((id) => {
-      const cond = outermost(id);
-      return cond.parent !== null && isConditionOf(cond, cond.parent) && logsOnly(cond.parent);
-    })
+    swallowing.length > 0 &&
+    realReads.every((id) => swallowing.some((ifStatement) => id.startIndex >= ifStatement.startIndex && id.endIndex <= ifStatement.endIndex))
   );
 }
 
