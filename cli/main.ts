@@ -126,12 +126,17 @@ export async function main(argv: string[]): Promise<number> {
     const { runReview } = await import('./review-command.js');
     const options = program.opts<CliOptions>();
     const inputs = program.args;
-    const { report, listing } = await runReview(inputs, options);
+    const { report, listing, streamed } = await runReview(inputs, options);
     if (listing !== undefined) {
       await writeStdout(listing);
       return EXIT_OK;
     }
-    const text = formatReport(report!, options.format, { showRefuted: options.showRefuted });
+    // A streamed scan already printed its findings; only the end remains.
+    const text = streamed
+      ? options.format === 'text'
+        ? (await import('../report/text.js')).formatTextSummary(report!)
+        : ''
+      : formatReport(report!, options.format, { showRefuted: options.showRefuted });
     if (options.output) writeOutputAtomically(options.output, text);
     else await writeStdout(text);
     const threshold = SEVERITY_RANK[options.failOn];

@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import {
   applyToTree,
   buildChangeSet,
-  changeSetFromFiles,
   changeSetFromGit,
   parsePatchInput,
   readPatchSource,
@@ -13,12 +12,16 @@ import {
 } from '../patch/index.js';
 import { findConfigFile, loadConfigFile, defaultConfig, type IovalintConfig } from '../review/config.js';
 import { review } from '../review/index.js';
+import { scanTree } from '../review/scan.js';
 import { registeredRules } from '../review/defaults.js';
 import type { Report } from '../review/types.js';
 import type { CliOptions } from './main.js';
 import { UsageError } from './errors.js';
 
-export async function runReview(inputs: string[], options: CliOptions): Promise<{ report?: Report; listing?: string }> {
+export async function runReview(
+  inputs: string[],
+  options: CliOptions,
+): Promise<{ report?: Report; listing?: string; streamed?: boolean }> {
   const rules = registeredRules();
   const known = new Set(rules.map((r) => r.meta.id));
   if (options.listRules) {
@@ -31,6 +34,12 @@ export async function runReview(inputs: string[], options: CliOptions): Promise<
     if (!known.has(id)) throw new UsageError(`unknown rule '${id}' (see --list-rules)`);
   }
   const config = loadConfig(options, known);
+  if (options.file !== undefined || options.all) {
+    if (inputs.length > 0 || options.git !== undefined) throw new UsageError('give patches, --git, --file or --tree --all, not several of them');
+    if (options.all && !options.tree) throw new UsageError('--all needs --tree DIR');
+    if (options.all && options.file) throw new UsageError('--all reviews the whole --tree; --file is not needed');
+    return { report: await runScan(options, config), streamed: streams(options) };
+  }
   const changeSet = await selectInput(inputs, options);
   const report = await review(changeSet, {
     config,
@@ -56,10 +65,6 @@ async function selectInput(inputs: string[], options: CliOptions): Promise<Chang
     if (options.tree) throw new UsageError('--git reads post-images from git; --tree is not needed');
     return changeSetFromGit(options.git, process.cwd(), options.maxBytes ? { maxBytes: options.maxBytes } : {});
   }
-  if (options.file !== undefined) {
-    return changeSetFromFiles(options.file, options.tree ? { root: resolve(options.tree) } : {});
-  }
-  if (options.all) return changeSetFromFiles([options.tree!], { root: resolve(options.tree!) });
   if (inputs.length === 0) {
     if (process.stdin.isTTY) {
       throw new UsageError('no input: give a patch file (or - for stdin), --git A..B or --file PATH; see --help');
@@ -86,4 +91,55 @@ function joinSeries(parsed: ParsedInput[]): ParsedInput {
     omittedFiles: parsed.flatMap((p) => p.omittedFiles),
     notes: parsed.flatMap((p) => p.notes),
   };
+}
+
+/** Text-like formats print each file's findings as the scan goes (stdout only). */
+function streams(options: CliOptions): boolean {
+  return !options.output && (options.format === 'text' || options.format === 'terse' || options.format === 'github');
+}
+
+/** --file PATH… and --tree DIR --all: a parallel scan with prefilter and optional cache. */
+async function runScan(options: CliOptions, config: IovalintConfig): Promise<Report> {
+  const paths = options.all ? [options.tree!] : options.file!;
+  const progress = !options.quiet && process.stderr.isTTY;
+  const streaming = streams(options);
+  const { formatText, formatTerse, formatGithub } = await import('../report/index.js');
+  let lastDraw = 0;
+  const report = await scanTree({
+    paths,
+    ...(options.tree ? { root: resolve(options.tree) } : {}),
+    ...(options.jobs ? { jobs: options.jobs } : {}),
+    settings: {
+      config,
+      only: options.rule,
+      disable: options.disable,
+      sim: options.sim,
+      prefilter: options.prefilter,
+      ...(options.cache ? { cacheDir: options.cache } : {}),
+      maxFileBytes: options.maxBytes ?? 64 * 1024 * 1024,
+    },
+    onProgress: progress
+      ? (done, current) => {
+          const now = Date.now();
+          if (now - lastDraw < 100) return;
+          lastDraw = now;
+          process.stderr.write(`\r\x1b[K[${done}] ${current}`.slice(0, (process.stderr.columns || 80) + 4));
+        }
+      : undefined,
+    onFile: streaming
+      ? (fileReport) => {
+          if (fileReport.findings.length === 0 && !(options.showRefuted && fileReport.refuted.length)) return;
+          if (progress) process.stderr.write('\r\x1b[K');
+          const text =
+            options.format === 'terse'
+              ? formatTerse(fileReport, options.showRefuted)
+              : options.format === 'github'
+                ? formatGithub(fileReport, options.showRefuted)
+                : formatText(fileReport, { showRefuted: options.showRefuted, summary: false });
+          process.stdout.write(text);
+        }
+      : undefined,
+  });
+  if (progress) process.stderr.write('\r\x1b[K');
+  return report;
 }

@@ -99,7 +99,11 @@ async function addFile(path: string, files: ChangedFile[], seen: Set<string>, op
     if (err instanceof InputError) throw err;
     throw new InputError(`cannot read: ${describeError(err)}`, path);
   }
-  const name = displayPath(path, opts.root);
+  files.push(wholeFileChange(displayPath(path, opts.root), bytes));
+}
+
+/** A whole file as a ChangedFile: every line counts as changed (--file, tree scans). */
+export function wholeFileChange(name: string, bytes: Buffer): ChangedFile {
   const binary = bytes.includes(0);
   const file: ChangedFile = {
     path: name,
@@ -119,7 +123,7 @@ async function addFile(path: string, files: ChangedFile[], seen: Set<string>, op
     file.knownLines = lineCount > 0 ? [[1, lineCount]] : [];
     for (let n = 1; n <= lineCount; n++) file.changedLines.add(n);
   }
-  files.push(file);
+  return file;
 }
 
 function countLines(text: string): number {
@@ -130,7 +134,7 @@ function countLines(text: string): number {
 }
 
 /** Forward slashes; relative to `root` when the file is inside it. */
-function displayPath(path: string, root: string | undefined): string {
+export function displayPath(path: string, root: string | undefined): string {
   let shown = path;
   if (root !== undefined) {
     const rel = relative(resolve(root), resolve(path));

@@ -14,6 +14,6 @@ export { parsePatchInput, DEFAULT_MAX_INPUT_BYTES, type ParseOptions } from './i
 export { buildChangeSet, buildChangeSetFrom, DEFAULT_MAX_OFFSET, type BuildOptions, type PreImageSource } from './changeset.js';
 export { applyToTree, treeSource } from './tree.js';
 export { changeSetFromGit, type GitOptions } from './git.js';
-export { changeSetFromFiles, walkSourceFiles, type FilesOptions, type WalkOptions } from './files.js';
+export { changeSetFromFiles, walkSourceFiles, wholeFileChange, displayPath, type FilesOptions, type WalkOptions } from './files.js';
 export { readPatchSource, type ReadOptions, type PatchSource } from './read.js';
 export { MAX_LINE_NUMBER } from './diff-parse.js';

@@ -33,5 +33,8 @@ export function formatReport(report: Report, format: Format, options: FormatOpti
 }
 
 export { summaryCounts } from './summary.js';
+export { formatText, formatTextSummary } from './text.js';
+export { formatTerse } from './terse.js';
+export { formatGithub } from './github.js';
 export { witnessMarkdown, formatMarkdown } from './markdown.js';
 export { witnessLines, renderPicture } from './witness.js';

@@ -7,6 +7,8 @@ export interface TextOptions {
   showRefuted: boolean;
   /** Print witnesses under findings (default true). */
   witnesses?: boolean;
+  /** Print the summary and not-checked list at the end (default true). */
+  summary?: boolean;
 }
 
 export function formatFindingHeader(finding: Finding): string {
@@ -33,8 +35,17 @@ export function formatText(report: Report, options: TextOptions): string {
   for (const unused of report.unusedSuppressions) {
     out.push(`${unused.file}:${unused.line ?? 1}:1: note: ${unused.reason} [iovalint/unused-suppression]`);
   }
-  const counts = summaryCounts(report);
-  out.push(counts.sentence);
+  if (options.summary === false) return out.length ? out.join('\n') + '\n' : '';
+  return (out.length ? out.join('\n') + '\n' : '') + formatTextSummary(report);
+}
+
+/** The summary line, scan counts and the not-checked list (the end of the text format). */
+export function formatTextSummary(report: Report): string {
+  const out: string[] = [summaryCounts(report).sentence];
+  if (report.scan) {
+    const s = report.scan;
+    out.push(`scanned ${s.files} files with ${s.jobs} worker${s.jobs === 1 ? '' : 's'}: ${s.prefiltered} skipped by the prefilter (they name nothing the rules look at), ${s.cached} from the cache`);
+  }
   if (report.notChecked.length > 0) {
     out.push(`not checked (${report.notChecked.length}):`);
     for (const item of report.notChecked) {

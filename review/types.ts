@@ -93,4 +93,6 @@ export interface Report {
   functions: AnalysedFunction[];
   notChecked: NotChecked[];
   timings: { parseMs: number; rulesMs: number; simMs: number; totalMs: number };
+  /** Tree scans only: files walked, skipped by the prefilter, taken from the cache; workers used. */
+  scan?: { files: number; prefiltered: number; cached: number; jobs: number };
 }
