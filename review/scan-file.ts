@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { wholeFileChange } from '../patch/files.js';
 import { InputError } from '../patch/types.js';
 import type { Rule } from '../rules/types.js';
-import { ResultCache } from './cache.js';
+import type { ResultCache } from './cache.js';
 import type { IovalintConfig } from './config.js';
 import { reviewSync } from './index.js';
 import type { Prefilter } from './prefilter.js';
