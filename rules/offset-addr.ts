@@ -104,7 +104,8 @@ function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: Rul
     };
     if (added === 0) {
       const simple = /^(identifier|call_expression|field_expression|binary_expression|parenthesized_expression|cast_expression)$/.test(value.type);
-      const fix = local && simple ? { node: value, text: `${value.text} + ${local}` } : undefined;
+      const subtracted = terms.some((t) => t.sign === -1 && isPhysOffsetTerm(a, t));
+      const fix = local && simple && !subtracted ? { node: value, text: `${value.text} + ${local}` } : undefined;
       context.report({ node: value, messageId: 'missing', data: { value: value.text.replace(/\s+/g, ' '), offset: local ?? 'iova_offset(iovad, phys)' }, ...(fix ? { fix } : {}), sim });
     } else {
       context.report({ node: value, messageId: 'twice', data: { value: value.text.replace(/\s+/g, ' '), count: added }, sim });

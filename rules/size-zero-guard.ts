@@ -1,7 +1,7 @@
 // iova/size-zero-guard — finds IOVA reservations a caller can reach with size 0 (no dominating
 // rejection), and links/maps of a length left by a subtraction with no non-zero check.
 // Confidence: high for implementations of the two-step API, moderate for subtraction lengths.
-import { analyze, argumentOf, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentOf, argumentsOf, type Carrier, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { impliesDifferenceNonZero, impliesNonZero } from '../c/index.js';
 import { COPIES, NONZERO_CARRIERS, valueSources } from '../c/index.js';
 import {
@@ -26,6 +26,10 @@ const LENGTH_SINKS: ReadonlyMap<string, CallShape> = new Map(
 );
 
 const WORDS = [...LENGTH_SINKS.keys()];
+
+/** Every operand and argument: where a value may come from at all. */
+const EVERY_OPERAND: Carrier = (node) =>
+  node.type === 'binary_expression' ? node.namedChildren.filter((c) => c.type !== 'comment') : node.type === 'call_expression' ? argumentsOf(node) : [];
 
 /** A guard holding at `node` proves it non-zero. */
 function provenNonZero(a: FunctionAnalysis, node: SyntaxNode, helpers: RuleContext<MessageId>['functions']): boolean {
@@ -66,7 +70,8 @@ function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: Rul
     const size = shape ? argumentOf(call, shape.size) : undefined;
     if (!shape || !size || !a.isReachable(call)) continue;
     const sources = valueSources(a, size, NONZERO_CARRIERS);
-    const params = sources.filter((s) => isParameterValue(a, s));
+    // caller-supplied: some parameter flows into the length, through any operation
+    const params = valueSources(a, size, EVERY_OPERAND).filter((s) => isParameterValue(a, s));
     if (params.length === 0) continue; // not a size the caller supplies
     if (sources.some((s) => provenNonZero(a, s, context.functions))) continue;
     const param = params[0].text;
@@ -107,8 +112,12 @@ function padSubtractions(a: FunctionAnalysis, length: SyntaxNode): Array<{ node:
     if (s.type === 'binary_expression' && s.childForFieldName('operator')?.type === '-') {
       const right = s.childForFieldName('right');
       if (isPad(a, right)) out.push({ node: s, left: s.childForFieldName('left') ?? undefined, right: right ?? undefined });
-    } else if (s.type === 'identifier' && a.reaching(s).some((d) => d.kind === 'compound' && d.operator === '-=' && isPad(a, d.value))) {
-      out.push({ node: s });
+    } else if (s.type === 'identifier') {
+      for (const d of a.reaching(s)) {
+        if (d.kind !== 'compound' || d.operator !== '-=' || !isPad(a, d.value)) continue;
+        // `size -= pad`: the difference of the value before and the pad, judged at the update
+        out.push({ node: d.node, left: d.node.childForFieldName('left') ?? undefined, right: d.value });
+      }
     }
   }
   return out;
