@@ -3,18 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { registeredRules } from '../../review/defaults.js';
-import { findingsFor } from './rule-tester.js';
+import { docExamples, findingsFor } from './rule-tester.js';
 
 const SECTIONS = ['## Why it matters', '## Rule details', '## Examples', '## When not to use it', '## Real defects it would have caught'];
-
-export function docExamples(markdown: string): Array<{ kind: 'incorrect' | 'correct'; code: string; path?: string }> {
-  const out: Array<{ kind: 'incorrect' | 'correct'; code: string; path?: string }> = [];
-  const block = /```c (incorrect|correct)(?: path=(\S+))?\n([\s\S]*?)```/g;
-  for (let m = block.exec(markdown); m; m = block.exec(markdown)) {
-    out.push({ kind: m[1] as 'incorrect' | 'correct', code: m[3]!, ...(m[2] ? { path: m[2] } : {}) });
-  }
-  return out;
-}
 
 describe('rule docs', () => {
   it('every registered rule names a doc that exists', () => {

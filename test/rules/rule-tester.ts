@@ -130,3 +130,13 @@ function expectFixIsClean(rule: Rule, c: InvalidCase, before: Finding[], fixed: 
   const newOnes = findingsFor(all, fixed, c.path).map(key).filter((k) => !beforeAll.has(k));
   expect(newOnes, 'the fix introduces no new finding').toEqual([]);
 }
+
+/** The ```c incorrect / ```c correct examples of a rule doc (optionally `path=...` after the kind). */
+export function docExamples(markdown: string): Array<{ kind: 'incorrect' | 'correct'; code: string; path?: string }> {
+  const out: Array<{ kind: 'incorrect' | 'correct'; code: string; path?: string }> = [];
+  const block = /```c (incorrect|correct)(?: path=(\S+))?\n([\s\S]*?)```/g;
+  for (let m = block.exec(markdown); m; m = block.exec(markdown)) {
+    out.push({ kind: m[1] as 'incorrect' | 'correct', code: m[3]!, ...(m[2] ? { path: m[2] } : {}) });
+  }
+  return out;
+}
