@@ -1,8 +1,7 @@
 // The app's handle on the engine: the same review() as the command line, plus the rule ids the
 // config may name. Tests build an engine with their own rules; production uses the registry.
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../review/worker-spawn.js';
 import type { ChangeSet } from '../patch/types.js';
 import type { IovalintConfig } from '../review/config.js';
 import type { ReviewOptions } from '../review/index.js';
@@ -53,17 +52,9 @@ interface Slot {
   busy: boolean;
 }
 
-/**
- * The worker script beside this module: review-worker.js when built. Run from source (tsx,
- * vitest), the worker first registers tsx's ESM hooks itself (hooks given to the parent through
- * --import do not apply to a worker's first import on Node 20), then imports review-worker.ts.
- */
+/** The worker script beside this module (review-worker.js when built, .ts from source). */
 function spawnReviewWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./review-worker.js', import.meta.url));
-  const script = new URL('./review-worker.ts', import.meta.url).href;
-  const tsxApi = new URL('./esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx'))).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(script)}); })`;
-  return new Worker(`${boot}.catch((err) => { console.error(err); process.exit(1); });`, { eval: true });
+  return spawnModuleWorker(new URL('./review-worker.js', import.meta.url), undefined);
 }
 
 /** The production engine: review() with the registry's rules, in a pool of worker threads. */
