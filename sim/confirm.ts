@@ -1,0 +1,260 @@
+// Confirm mode: run the function a finding sits in on the scenario its rule asks for, over every
+// nondeterministic choice, and answer confirmed (a run showed the observation: here is the run),
+// refuted (every run of every representative scenario completed — no unknown construct, no
+// budget hit, no invented value — and none showed it: the guard holds), or unconfirmed (what
+// stopped it).
+import { contractFor, type ScenarioSpec, type SimRequest } from '../model/index.js';
+import { candidateScenarios } from './scenarios.js';
+import { emptyInputs, execute, type ExecuteResult, type InputSpec, type StatePrep } from './execute.js';
+import { checkExpect } from './expect.js';
+import { finishRun } from './finish.js';
+import { analyzeParams, paramForKey, roleOfKey, type ParamInfo } from './params.js';
+import type { ChangeFunctionLike, Program } from './program.js';
+import { DEFAULT_BUDGETS, type Budgets, type FailPlan } from './run.js';
+import { buildWitness, shortInputs } from './witness.js';
+import type { SimOutcome, SimSettings } from './types.js';
+import { lineText } from './interpreter.js';
+
+const STATE_PREPS: readonly StatePrep[] = ['zero', 'allocated', 'linked', 'bounced'];
+
+export interface Target {
+  program: Program;
+  cf: ChangeFunctionLike;
+}
+
+/** The inputs a request names, placed on parameters (by name or role) or on memory behind them. */
+export function placeInputs(request: SimRequest, params: readonly ParamInfo[], cf: ChangeFunctionLike): { inputs: InputSpec; constraints: Partial<ScenarioSpec> } | { error: string } {
+  const inputs = emptyInputs();
+  const constraints: Partial<ScenarioSpec> = { ...request.scenario };
+  for (const [key, expr] of Object.entries(request.inputs ?? {})) {
+    const p = paramForKey(params, key);
+    if (p) {
+      const isState = p.t.kind === 'ptr' && p.t.to.kind === 'struct' && p.t.to.name === 'dma_iova_state';
+      if (isState) {
+        if (!STATE_PREPS.includes(expr as StatePrep)) return { error: `input ${key}: a state is given as zero, allocated, linked or bounced, not '${expr}'` };
+        inputs.states.set(p.name, expr as StatePrep);
+        if (expr === 'bounced') Object.assign(constraints, { untrusted: true, pci: true, iommu: true });
+      } else if (p.t.kind === 'int' || (p.t.kind === 'ptr' && (p.t.to.kind === 'void' || (p.t.to.kind === 'int' && p.t.to.bits === 8)))) {
+        inputs.params.set(p.name, [expr]);
+      } else return { error: `input ${key}: parameter ${p.name} is a ${p.typeText}, not a value the simulator can set` };
+      continue;
+    }
+    if (/->|\./.test(key)) {
+      inputs.fields.set(key.replace(/\s+/g, '').replace(/\./g, '->'), expr);
+      continue;
+    }
+    const role = roleOfKey(key);
+    const path = role ? fieldPathForRole(cf, params, role) : undefined;
+    if (path) {
+      inputs.fields.set(path, expr);
+      continue;
+    }
+    if (key === 'mask') {
+      const bits = maskBits(expr);
+      if (bits !== undefined) {
+        constraints.mask ??= bits;
+        continue;
+      }
+    }
+    return { error: `input ${key}: ${cf.fn.name} has no parameter named ${key} or playing that role` };
+  }
+  return { inputs, constraints };
+}
+
+/** `req->len` when a field of a parameter's pointee flows into a model call's `role` argument. */
+function fieldPathForRole(cf: ChangeFunctionLike, params: readonly ParamInfo[], role: string): string | undefined {
+  const body = cf.fn.body;
+  if (!body) return undefined;
+  const names = new Set(params.map((p) => p.name));
+  for (const call of body.descendantsOfType('call_expression')) {
+    const callee = call.childForFieldName('function')?.text ?? '';
+    const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((c) => c.type !== 'comment');
+    const roles = contractRoles(callee);
+    if (!roles) continue;
+    for (let i = 0; i < args.length; i++) {
+      if (roles[i] !== role) continue;
+      const a = args[i]!;
+      if (a.type !== 'field_expression') continue;
+      const text = a.text.replace(/\s+/g, '').replace(/\./g, '->');
+      const root = text.split('->')[0]!;
+      if (names.has(root) && !/[()[\]]/.test(text)) return text;
+    }
+  }
+  return undefined;
+}
+
+function contractRoles(fn: string): Array<string | undefined> | undefined {
+  return contractFor(fn)?.params.map((p) => p.role);
+}
+
+function maskBits(expr: string): number | undefined {
+  const m = /^\s*DMA_BIT_MASK\(\s*(\d+)\s*\)\s*$/.exec(expr);
+  if (m) return Number(m[1]);
+  const n = /^\s*0x([0-9a-f]+)\s*$/i.exec(expr);
+  if (n) {
+    const v = BigInt(`0x${n[1]}`);
+    if (((v + 1n) & v) === 0n) return v.toString(2).length;
+  }
+  return undefined;
+}
+
+export function budgetsFor(settings: SimSettings): Budgets {
+  return {
+    ...DEFAULT_BUDGETS,
+    maxSteps: Math.min(settings.maxSteps, DEFAULT_BUDGETS.maxSteps * 5),
+    deadline: settings.deadline,
+  };
+}
+
+interface Tally {
+  runs: number;
+  stops: string[];
+  approximations: string[];
+  problems: string[];
+  budget?: string;
+  representativeRuns: number;
+  scenarios: number;
+  firstRepresentative?: ExecuteResult;
+}
+
+/** Which calls fail: none (confirm mode), or each named callee at each of its calls in turn (contract mode). */
+export type FailStrategy = { kind: 'none' } | { kind: 'all'; callees: readonly string[] } | { kind: 'each'; callees: readonly string[] };
+
+/**
+ * Runs `target` over scenarios, failure plans and choices until a run shows what `request`
+ * expects. Returns the outcome the table of sim-requests.md defines.
+ */
+export function explore(
+  target: Target,
+  request: SimRequest,
+  settings: SimSettings,
+  opts: { fail: FailStrategy; mode: 'confirm' | 'contract'; representativesOnly?: number },
+): SimOutcome {
+  const { program, cf } = target;
+  if (cf.fn.hasError) return { confirmation: 'unconfirmed', note: `${cf.fn.name} does not parse (${cf.fn.notCheckedReason ?? 'parse error'})` };
+  if (cf.fn.partial) return { confirmation: 'unconfirmed', note: `${cf.fn.name} is only partly known (rebuilt from hunks): give --tree to run it` };
+  const params = analyzeParams(cf, program, 64);
+  const placed = placeInputs(request, params, cf);
+  if ('error' in placed) return { confirmation: 'unconfirmed', note: placed.error };
+  const budgets = budgetsFor(settings);
+  const tally: Tally = { runs: 0, stops: [], approximations: [], problems: [], representativeRuns: 0, scenarios: 0 };
+  const teardown = request.expect.invariants?.includes('no-leak') ?? false;
+  const keys = Object.keys(request.inputs ?? {});
+  let representativesDone = true;
+  let scenarioIndex = 0;
+
+  /** All choice sequences of one scenario under one failure plan; 'found' ends the search. */
+  const runPlan = (spec: ScenarioSpec, representative: boolean, failPlan: FailPlan): { found?: SimOutcome; reached: boolean; exhausted: boolean } => {
+    let prefix: number[] | undefined = [];
+    let reached = false;
+    while (prefix) {
+      if (tally.runs >= settings.maxRuns) {
+        tally.budget = `run budget (${settings.maxRuns} runs) used up`;
+        return { reached, exhausted: true };
+      }
+      if (Date.now() > settings.deadline) {
+        tally.budget = 'the review time budget ran out';
+        return { reached, exhausted: true };
+      }
+      const result = execute({ program, cf, params, spec, inputs: placed.inputs, budgets, pageSize: settings.pageSize, failPlan, prefix });
+      tally.runs++;
+      if (representative) tally.representativeRuns++;
+      if (representative && !tally.firstRepresentative && result.returned !== undefined) tally.firstRepresentative = result;
+      finishRun(result, opts.mode, { teardownOnFailure: teardown });
+      const check = checkExpect(result, request.expect);
+      if (check.observed) {
+        const inputsText = shortInputs(result, keys);
+        const failing = [...failPlan.entries()].map(([f, k]) => `${f}${k === 'all' ? '' : ` (call ${Number(k) + 1})`} failing`).join(', ');
+        const summary = [inputsText, failing].filter(Boolean).join(', ') + (inputsText || failing ? ': ' : '') + check.observed.text;
+        return { found: { confirmation: 'confirmed', witness: buildWitness(result, summary, check.observed.breach), note: `${request.expect.description}: ${oneLine(summary)}` }, reached: true, exhausted: false };
+      }
+      if (result.run.injectedFailures > 0) reached = true;
+      const stop = result.stop ? `${result.stop.kind === 'unsupported' ? 'unsupported construct: ' : ''}${result.stop.message}` : result.internalError ? `simulator error: ${result.internalError}` : undefined;
+      if (representative) {
+        if (stop && !tally.stops.includes(stop)) tally.stops.push(stop);
+        for (const a of result.run.approximations) if (!tally.approximations.includes(a)) tally.approximations.push(a);
+        if (check.problem && !tally.problems.includes(check.problem)) tally.problems.push(check.problem);
+      }
+      prefix = result.nextPrefix;
+    }
+    return { reached, exhausted: false };
+  };
+
+  for (const { spec, representative } of candidateScenarios(placed.constraints)) {
+    if (opts.representativesOnly !== undefined && scenarioIndex >= opts.representativesOnly) break;
+    scenarioIndex++;
+    // Every representative run completed cleanly: the grid beyond them is not needed to refute.
+    if (!representative && representativesDone && tally.stops.length === 0 && tally.approximations.length === 0 && tally.problems.length === 0) break;
+    tally.scenarios++;
+    const plans: FailPlan[] = [];
+    if (opts.fail.kind === 'none') plans.push(new Map());
+    else if (opts.fail.kind === 'all') plans.push(new Map(opts.fail.callees.map((c) => [c, 'all' as const])));
+    else plans.push(new Map());
+    let stopAll = false;
+    const tryPlan = (plan: FailPlan): boolean => {
+      const r = runPlan(spec, representative, plan);
+      if (r.found) {
+        found = r.found;
+        return true;
+      }
+      if (r.exhausted) {
+        if (representative) representativesDone = false;
+        stopAll = true;
+        return true;
+      }
+      return r.reached;
+    };
+    let found: SimOutcome | undefined;
+    for (const plan of plans) {
+      tryPlan(plan);
+      if (found || stopAll) break;
+    }
+    if (!found && !stopAll && opts.fail.kind === 'each') {
+      for (const callee of opts.fail.callees) {
+        for (let k = 0; k < 64; k++) {
+          const reached = tryPlan(new Map([[callee, k]]));
+          if (found || stopAll || !reached) break;
+        }
+        if (found || stopAll) break;
+      }
+    }
+    if (found) return found;
+    if (stopAll) break;
+  }
+  return verdict(target, request, tally, representativesDone, params);
+}
+
+function verdict(target: Target, request: SimRequest, tally: Tally, representativesDone: boolean, params: readonly ParamInfo[]): SimOutcome {
+  const what = request.expect.description;
+  if (tally.runs === 0) return { confirmation: 'unconfirmed', note: tally.budget ?? 'no scenario to run' };
+  if (tally.problems.length) return { confirmation: 'unconfirmed', note: `${tally.problems[0]}` };
+  if (tally.stops.length) return { confirmation: 'unconfirmed', note: `${tally.stops[0]}${tally.stops.length > 1 ? ` (and ${tally.stops.length - 1} more)` : ''}` };
+  if (tally.budget && !representativesDone) return { confirmation: 'unconfirmed', note: `${tally.budget} after ${tally.runs} runs without showing it` };
+  if (tally.approximations.length) return { confirmation: 'unconfirmed', note: `not shown in ${tally.runs} runs, but not exhaustive: ${tally.approximations[0]}` };
+  const first = tally.firstRepresentative;
+  const sampled = params.filter((p) => p.t.kind === 'int' && !(request.inputs && (p.name in request.inputs || (p.role && p.role in request.inputs))));
+  const sampledText = sampled.length ? `; ${sampled.map((p) => p.name).join(', ')} took representative values` : '';
+  if (!first) return { confirmation: 'unconfirmed', note: `no run returned` };
+  const lastStep = first.run.path[first.run.path.length - 1];
+  const ret = first.returned?.k === 'void' ? 'returns' : `returns ${first.returned ? formatShort(first) : ''}`;
+  const where = lastStep ? ` at line ${lastStep.line} (${lastStep.text || lineText(target.cf.file, lastStep.line)})` : '';
+  const inputsText = shortInputs(first, Object.keys(request.inputs ?? {}));
+  const summary = `guard holds: ${inputsText ? `with ${inputsText}, ` : ''}${target.cf.fn.name} ${ret}${where}; ${what} does not happen`;
+  return {
+    confirmation: 'refuted',
+    witness: buildWitness(first, summary),
+    note: `${tally.runs} runs over ${tally.scenarios} scenarios completed and none showed it (${what})${sampledText}; e.g. ${target.cf.fn.name} ${ret}${where}`,
+  };
+}
+
+function formatShort(r: ExecuteResult): string {
+  const v = r.returned!;
+  if (v.k === 'int') return v.t.signed || v.t.bits === 1 ? (v.t.bits === 1 ? (v.v ? 'true' : 'false') : v.v.toString()) : `0x${v.v.toString(16)}`;
+  if (v.k === 'ptr') return v.p === null ? 'NULL' : 'a pointer';
+  return '';
+}
+
+function oneLine(s: string): string {
+  const t = s.replace(/\s+/g, ' ');
+  return t.length > 200 ? `${t.slice(0, 197)}...` : t;
+}

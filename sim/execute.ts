@@ -1,0 +1,252 @@
+// One run: a fresh world for the scenario, the parameters bound to inputs (request values, else
+// representative values of their roles), states prepared when asked, then the function
+// interpreted. Whatever happens, a result comes back: stops and simulator bugs are values.
+import {
+  callModel,
+  createWorld,
+  DMA_TO_DEVICE,
+  isModelObject,
+  observe,
+  PHYS_BASE,
+  type DmaIovaStateObj,
+  type ModelObject,
+  type ObservedOutcome,
+  type ScenarioSpec,
+  type World,
+} from '../model/index.js';
+import { ChoiceTracker } from './choices.js';
+import { parseTypeText, isInt, type CType } from './ctype.js';
+import { StopRun } from './errors.js';
+import { evaluateText } from './expressions.js';
+import { Interpreter, describeValue } from './interpreter.js';
+import { newModelObjectFor, modelStructKind } from './model-bridge.js';
+import { defaultCases, type ParamInfo } from './params.js';
+import type { ChangeFunctionLike, Program } from './program.js';
+import { Run, type Budgets, type FailPlan } from './run.js';
+import { Cell, SimStruct, nullPointer, type Value } from './values.js';
+
+export type StatePrep = 'zero' | 'allocated' | 'linked' | 'bounced';
+
+export interface InputSpec {
+  /** Parameter name → candidate C expressions (each is tried; the first is the default). */
+  params: Map<string, string[]>;
+  /** Paths of memory behind parameters ("req->len") → C expression. */
+  fields: Map<string, string>;
+  /** State parameters to prepare before the run. */
+  states: Map<string, StatePrep>;
+}
+
+export function emptyInputs(): InputSpec {
+  return { params: new Map(), fields: new Map(), states: new Map() };
+}
+
+export interface ExecutePlan {
+  program: Program;
+  cf: ChangeFunctionLike;
+  params: readonly ParamInfo[];
+  spec: ScenarioSpec;
+  inputs: InputSpec;
+  budgets: Budgets;
+  pageSize: bigint;
+  failPlan?: FailPlan;
+  prefix: readonly number[];
+  /** Observe the call for differential mode (return, state, reservations, mappings, warnings). */
+  observeState?: boolean;
+}
+
+export interface BoundInput {
+  name: string;
+  value: Value;
+  /** The C expression it came from ("G-1"), when not a plain number. */
+  expr?: string;
+  role?: string;
+  /** A parameter given a value the simulator picked without a role to go by. */
+  sampled?: boolean;
+}
+
+export interface ExecuteResult {
+  plan: ExecutePlan;
+  world: World;
+  run: Run;
+  ip: Interpreter;
+  inputs: BoundInput[];
+  returned?: Value;
+  retType: CType;
+  stop?: StopRun;
+  /** A simulator bug met during the run (never thrown out). */
+  internalError?: string;
+  nextPrefix?: number[];
+  outcome?: ObservedOutcome;
+}
+
+export function execute(plan: ExecutePlan): ExecuteResult {
+  const { spec, program, cf } = plan;
+  const world = createWorld(spec);
+  const choices = new ChoiceTracker(plan.prefix);
+  const fieldValues = new Map<string, Value>();
+  const run = new Run(world, spec, choices, plan.budgets, plan.failPlan ?? new Map(), fieldValues, plan.pageSize);
+  const ip = new Interpreter(run, program);
+  const retType = parseTypeText(cf.fn.returnType, spec.arch);
+  const result: ExecuteResult = { plan, world, run, ip, inputs: [], retType };
+  try {
+    const args = bindParameters(plan, ip, result.inputs, fieldValues);
+    ip.entryValues = new Map(result.inputs.map((b) => [b.name, b.value]));
+    const call = (): Value => ip.callFunction(cf, args);
+    if (plan.observeState) {
+      const state = result.inputs.map((b) => b.value).find((v) => v.k === 'ptr' && v.p?.k === 'obj' && v.p.obj.kind === 'dma_iova_state');
+      const stateObj = state?.k === 'ptr' && state.p?.k === 'obj' ? (state.p.obj as DmaIovaStateObj) : undefined;
+      let returned: Value | undefined;
+      const outcome = observe(
+        world,
+        () => {
+          returned = call();
+          return returned.k === 'int' ? returned.v : returned.k === 'ptr' ? (returned.p?.k === 'obj' ? returned.p.obj : returned.p === null ? null : undefined) : undefined;
+        },
+        { ...(stateObj ? { state: stateObj } : {}), returnType: () => (retType.kind === 'int' ? (retType.bits === 1 ? 'bool' : retType.name) : undefined) },
+      );
+      result.returned = returned;
+      result.outcome = outcome;
+    } else {
+      result.returned = call();
+    }
+  } catch (e) {
+    if (e instanceof StopRun) result.stop = e;
+    else result.internalError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  }
+  result.nextPrefix = choices.nextPrefix();
+  return result;
+}
+
+function bindParameters(plan: ExecutePlan, ip: Interpreter, out: BoundInput[], fieldValues: Map<string, Value>): Value[] {
+  const { spec, program } = plan;
+  const run = ip.run;
+  const bindings = new Map<string, Value>();
+  const args: Value[] = [];
+  const evalInput = (expr: string, what: string): Value => {
+    const r = evaluateText(expr, spec, program, bindings, plan.pageSize);
+    if (!r.ok) throw new StopRun('unsupported', `input ${what}: ${r.error}`);
+    return r.value;
+  };
+  if (!plan.params.some((p) => p.name === 'mask')) {
+    const m = evaluateText('SCENARIO_MASK', spec, program, new Map(), plan.pageSize);
+    if (m.ok) bindings.set('mask', m.value);
+  }
+  const params = plan.params.map((p) => ({ ...p, t: parseTypeText(p.typeText, spec.arch) }));
+  // integers first (pages and states may depend on phys and size), in order
+  const values = new Map<string, Value>();
+  for (const p of params) {
+    if (!isInt(p.t)) continue;
+    const given = plan.inputs.params.get(p.name);
+    const defaults = defaultCases(p.role);
+    const candidates = given ?? defaults ?? ['0', '1'];
+    const index = candidates.length > 1 ? run.choices.choose(candidates.map((c) => `${p.name} = ${c}`)) : 0;
+    const expr = candidates[index]!;
+    if (!given && !defaults) run.approximate(`parameter ${p.name} has no role the simulator knows: it tried 0 and 1`);
+    const v = ip.convert(evalInput(expr, p.name), p.t, plan.cf.fn.node);
+    values.set(p.name, v);
+    bindings.set(p.name, v);
+    out.push({ name: p.name, value: v, ...(isPlainNumber(expr) ? {} : { expr }), ...(p.role ? { role: p.role } : {}), ...(!given && !defaults ? { sampled: true } : {}) });
+  }
+  for (const [path, expr] of plan.inputs.fields) fieldValues.set(path, evalInput(expr, path));
+  const phys = [...values.entries()].find(([n]) => params.find((p) => p.name === n)?.role === 'phys')?.[1];
+  const size = [...values.entries()].find(([n]) => params.find((p) => p.name === n)?.role === 'size')?.[1];
+  for (const p of params) {
+    if (values.has(p.name)) {
+      args.push(values.get(p.name)!);
+      continue;
+    }
+    const v = pointerParameter(p, ip, plan, phys, size);
+    args.push(v);
+    bindings.set(p.name, v);
+    out.push({ name: p.name, value: v, ...(p.role ? { role: p.role } : {}) });
+  }
+  return args;
+}
+
+function isPlainNumber(expr: string): boolean {
+  return /^-?(0x[0-9a-f]+|\d+)[uUlL]*$/i.test(expr.trim());
+}
+
+/** A fresh object for a pointer (or struct) parameter, by its type. */
+function pointerParameter(p: ParamInfo, ip: Interpreter, plan: ExecutePlan, phys: Value | undefined, size: Value | undefined): Value {
+  const run = ip.run;
+  const t = p.t;
+  if (t.kind === 'ptr') {
+    const to = t.to;
+    if (to.kind === 'struct') {
+      if (to.name === 'page') {
+        const addr = phys?.k === 'int' ? phys.v & ~(plan.pageSize - 1n) : PHYS_BASE;
+        return { k: 'ptr', p: { k: 'obj', obj: run.world.newPage(addr) }, to };
+      }
+      if (modelStructKind(to.name)) {
+        const obj = newModelObjectFor(run, to.name);
+        if (!obj) return nullPointer(to);
+        if (obj.kind === 'dma_iova_state') prepareState(run.world, obj as DmaIovaStateObj, plan.inputs.states.get(p.name) ?? plan.inputs.states.get('state'), phys, size);
+        return { k: 'ptr', p: { k: 'obj', obj }, to };
+      }
+      return { k: 'ptr', p: { k: 'struct', s: new SimStruct(to.name, p.name, true) }, to };
+    }
+    if (to.kind === 'void' || (to.kind === 'int' && to.bits === 8)) {
+      const given = plan.inputs.params.get(p.name)?.[0];
+      const r = given ? evaluateText(given, plan.spec, plan.program, new Map(), plan.pageSize) : undefined;
+      const addr = r?.ok && r.value.k === 'int' ? r.value.v : phys?.k === 'int' ? phys.v : PHYS_BASE + 0x234n;
+      return { k: 'ptr', p: { k: 'raw', addr }, to };
+    }
+    return { k: 'ptr', p: { k: 'cell', cell: new Cell(to, undefined, `*${p.name}`, true) }, to };
+  }
+  if (t.kind === 'struct') {
+    const obj = modelStructKind(t.name) ? newModelObjectFor(run, t.name) : undefined;
+    if (obj) return { k: 'agg', slot: obj, t };
+    return { k: 'agg', slot: new SimStruct(t.name, p.name, true), t };
+  }
+  return { k: 'lazy', cell: new Cell({ kind: 'unknown', text: p.typeText }, undefined, p.name, true) };
+}
+
+/**
+ * Puts a state where a request wants it before the run: allocated by try_alloc, linked and
+ * synced, or linked through swiotlb (the flag bit set: an untrusted device and an unaligned phys).
+ */
+export function prepareState(w: World, state: DmaIovaStateObj, prep: StatePrep | undefined, phys: Value | undefined, size: Value | undefined): void {
+  if (!prep || prep === 'zero') return;
+  const g = BigInt(w.spec.granule);
+  const p = phys?.k === 'int' ? phys.v : PHYS_BASE + 0x234n;
+  const s = size?.k === 'int' && size.v > 0n && size.v < 1n << 40n ? size.v : 2n * g;
+  const entries: number[] = [];
+  const call = (fn: string, args: Array<bigint | ModelObject | null>): void => {
+    entries.push(w.trace.length);
+    callModel(w, fn, args);
+  };
+  call('dma_iova_try_alloc', [w.dev, state, p, s]);
+  if (prep !== 'allocated') {
+    call('dma_iova_link', [w.dev, state, p, 0n, s, DMA_TO_DEVICE, 0n]);
+    call('dma_iova_sync', [w.dev, state, 0n, s]);
+  }
+  for (let i = entries[0] ?? w.trace.length; i < w.trace.length; i++) {
+    w.trace[i]!.events.push({ kind: 'info', what: 'setup', message: 'prepared by the simulator before the run' });
+  }
+}
+
+/** Parameter values as a witness shows them: "0x1001 (G+1)". */
+export function describeInputs(inputs: readonly BoundInput[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const b of inputs) {
+    let text = describeValue(b.value);
+    if (b.value.k === 'ptr' && b.value.p?.k === 'obj') text = b.value.p.obj.id;
+    if (b.expr) text = `${text} (${b.expr})`;
+    out[b.name] = text;
+  }
+  return out;
+}
+
+/** The model objects the parameters point to (for pictures and final values). */
+export function parameterObjects(inputs: readonly BoundInput[]): Array<{ name: string; obj: ModelObject }> {
+  const out: Array<{ name: string; obj: ModelObject }> = [];
+  for (const b of inputs) {
+    const v = b.value;
+    if (v.k === 'ptr' && v.p?.k === 'obj') out.push({ name: b.name, obj: v.p.obj });
+    else if (v.k === 'ptr' && v.p?.k === 'struct' && v.p.s.bound) out.push({ name: b.name, obj: v.p.s.bound });
+    else if (v.k === 'agg' && isModelObject(v.slot)) out.push({ name: b.name, obj: v.slot });
+  }
+  return out;
+}
+

@@ -1,0 +1,107 @@
+// The bundled simulator (DESIGN.md §7): a bounded interpreter of the change's C on the model.
+// `createSimulator()` has the shape of review/simulator-port.ts (implemented structurally: sim/
+// does not import review/). Nothing here throws: a simulator bug becomes an unconfirmed outcome.
+import type { FunctionInfo, ParsedFile } from '../c/index.js';
+import type { SimRequest } from '../model/index.js';
+import { explore, type FailStrategy } from './confirm.js';
+import { differentialCheck } from './differential.js';
+import { Program, type ChangeFunctionLike } from './program.js';
+import type { SimDivergence, SimEnvironment, SimOutcome, SimSettings } from './types.js';
+
+export type { SimDivergence, SimEnvironment, SimOutcome, SimSettings } from './types.js';
+export { runOnce, formatReturn, type RunOnceOptions, type RunOnceReport, type RunOnceResult } from './run-once.js';
+export { DEFAULT_BUDGETS, type Budgets } from './run.js';
+export { representativeScenarios, candidateScenarios } from './scenarios.js';
+export { implementedModelFunction } from './differential.js';
+
+export interface SimulatorOptions {
+  /** PAGE_SIZE seen by interpreted code; default 4096. */
+  pageSize?: bigint;
+  /** Hard maxima the environment's budgets are clamped to. */
+  maxRunsCap?: number;
+  maxStepsCap?: number;
+}
+
+/** Callees made to fail in contract mode when a request names none: the lifecycle's failure points. */
+export const DEFAULT_FAILING = ['dma_iova_try_alloc', 'dma_iova_link', 'dma_iova_sync', 'allocations'] as const;
+
+export interface Simulator {
+  confirm(request: SimRequest, env: SimEnvironment): SimOutcome;
+  differential(fn: FunctionInfo, env: SimEnvironment): SimDivergence[];
+  verifyFix(request: SimRequest, fixedFile: ParsedFile, env: SimEnvironment): boolean;
+}
+
+export function createSimulator(options: SimulatorOptions = {}): Simulator {
+  const settingsOf = (env: SimEnvironment): SimSettings => ({
+    maxSteps: Math.max(1, Math.min(env.maxSteps, options.maxStepsCap ?? 1_000_000)),
+    maxRuns: Math.max(1, Math.min(env.maxRuns, options.maxRunsCap ?? 10_000)),
+    deadline: env.deadline,
+    pageSize: options.pageSize ?? 4096n,
+  });
+  return {
+    confirm(request, env) {
+      try {
+        return confirmRequest(request, env, settingsOf(env));
+      } catch (e) {
+        return { confirmation: 'unconfirmed', note: `simulator error: ${(e as Error).message}` };
+      }
+    },
+    differential(fn, env) {
+      try {
+        return differentialCheck(fn, env, settingsOf(env)).divergences;
+      } catch {
+        return [];
+      }
+    },
+    verifyFix(request, fixedFile, env) {
+      try {
+        const fixedFns = new Map(env.functions);
+        for (const [name, cf] of env.functions) if (cf.file === env.file) fixedFns.delete(name);
+        for (const fn of fixedFile.functions) if (!fixedFns.has(fn.name)) fixedFns.set(fn.name, { file: fixedFile, fn });
+        const fn = fixedFile.functions.find((f) => f.name === env.fn.name);
+        if (!fn) return false;
+        const outcome = confirmRequest(request, { ...env, functions: fixedFns, file: fixedFile, fn }, settingsOf(env));
+        return outcome.confirmation === 'refuted';
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+function findTarget(request: SimRequest, env: SimEnvironment): ChangeFunctionLike | undefined {
+  const named = env.functions.get(request.function);
+  if (named) return named;
+  if (env.fn.name === request.function) return { file: env.file, fn: env.fn };
+  return env.file.functions.filter((f) => f.name === request.function).map((fn) => ({ file: env.file, fn }))[0];
+}
+
+function confirmRequest(request: SimRequest, env: SimEnvironment, settings: SimSettings): SimOutcome {
+  const cf = findTarget(request, env);
+  if (!cf) return { confirmation: 'unconfirmed', note: `${request.function} is not defined in the change` };
+  if (!cf.fn.body) return { confirmation: 'unconfirmed', note: `${request.function} has no body in the change` };
+  const program = new Program(env.functions, [env.file]);
+  const target = { program, cf };
+  switch (request.mode) {
+    case 'contract': {
+      const callees = request.failing?.length ? request.failing : [...DEFAULT_FAILING];
+      const fail: FailStrategy = { kind: 'each', callees };
+      const req: SimRequest = request.expect.invariants?.length
+        ? request
+        : { ...request, expect: { ...request.expect, invariants: ['no-leak', 'sync-before-publish', 'link-in-reservation', 'unlink-mirrors-link', 'state-live', 'no-double-free', 'free-mirrors-alloc', 'mapping-covers-buffer'] } };
+      return explore(target, req, settings, { fail, mode: 'contract', representativesOnly: 2 });
+    }
+    case 'differential': {
+      const summary = differentialCheck(cf.fn, { ...env, functions: env.functions }, settings);
+      const d = summary.divergences[0];
+      if (d) return { confirmation: 'confirmed', witness: d.witness, note: d.message };
+      if (summary.reason) return { confirmation: 'unconfirmed', note: `not compared: ${summary.reason}` };
+      if (summary.skipped > 0) return { confirmation: 'unconfirmed', note: `${summary.compared} cases agree with the model; ${summary.skipped} could not be run` };
+      return { confirmation: 'refuted', note: `${summary.compared} cases agree with the model` };
+    }
+    default: {
+      const fail: FailStrategy = request.failing?.length ? { kind: 'all', callees: request.failing } : { kind: 'none' };
+      return explore(target, request, settings, { fail, mode: 'confirm' });
+    }
+  }
+}

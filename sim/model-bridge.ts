@@ -1,0 +1,191 @@
+// Calls from interpreted code into the model: argument conversion by the callee's contract
+// (integers converted to the parameter's C type, pointers bound to model objects), failure
+// injection for contract mode, and the result back as an interpreter value. Also which struct
+// types are model objects, and how a fresh one is made for memory the simulator invents.
+import type { SyntaxNode } from '../c/index.js';
+import {
+  callModel,
+  contractFor,
+  hasModelFunction,
+  intType,
+  isModelObject,
+  kindForPointerType,
+  PHYS_BASE,
+  type DmaIovaStateObj,
+  type ModelArg,
+  type ModelObject,
+} from '../model/index.js';
+import { INT, intTypeNamed, VOID, type CType } from './ctype.js';
+import { StopRun, unsupported } from './errors.js';
+import type { Interpreter } from './interpreter.js';
+import type { Run } from './run.js';
+import { intValue, nullPointer, VOID_VALUE, type Value } from './values.js';
+
+const MODEL_STRUCTS: Readonly<Record<string, true>> = {
+  device: true,
+  dma_iova_state: true,
+  iommu_domain: true,
+  iova_domain: true,
+  iommu_dma_cookie: true,
+  page: true,
+  iommu_iotlb_gather: true,
+  dev_iommu: true,
+};
+
+/** Whether `struct name` is an object of the model (a pointer to it must point at a model object). */
+export function modelStructKind(name: string): boolean {
+  return MODEL_STRUCTS[name] === true;
+}
+
+/** The model object a fresh `struct name` is in this run's world. */
+export function newModelObjectFor(run: Run, name: string, _zeroed = false): ModelObject | undefined {
+  const w = run.world;
+  switch (name) {
+    case 'device':
+      return w.dev;
+    case 'dma_iova_state':
+      return w.newState();
+    case 'iommu_domain':
+      return w.dev.domain ?? undefined;
+    case 'iova_domain':
+      return w.dev.domain?.iovad;
+    case 'iommu_dma_cookie':
+      return w.dev.domain?.cookie;
+    case 'dev_iommu':
+      return w.dev.iommu;
+    case 'iommu_iotlb_gather':
+      return w.newGather();
+    case 'page':
+      run.approximate('a struct page the simulator could not trace was taken to be the page at PHYS_BASE');
+      return w.newPage(PHYS_BASE);
+    default:
+      return undefined;
+  }
+}
+
+/** Functions the model performs (not the macros the built-ins evaluate themselves). */
+export function isModelCallee(name: string): boolean {
+  return hasModelFunction(name);
+}
+
+/** Calls model function `name` with interpreter values; returns its result as a value. */
+export function callModelFunction(ip: Interpreter, name: string, args: Value[], node: SyntaxNode): Value {
+  const contract = contractFor(name);
+  if (!contract) throw unsupported(`${name} has no contract`, ip.line(node));
+  const run = ip.run;
+  const w = run.world;
+  const line = ip.line(node);
+  if (args.length !== contract.params.length) throw unsupported(`${name} takes ${contract.params.length} arguments, called with ${args.length}`, line);
+  const modelArgs = contract.params.map((p, i) => toModelArg(ip, args[i]!, p.cType, node, `${name}: ${p.name}`));
+  const shown = contract.params.map((p) => p.cType);
+  const recorded = modelArgs.map((a) => (typeof a === 'bigint' ? a : typeof a === 'boolean' ? (a ? 1n : 0n) : a === null ? 0n : undefined));
+  if (contract.failure && run.shouldFail(name)) {
+    const result = injectedFailure(ip, name, modelArgs, node);
+    run.calls.push({ fn: name, line, args: recorded, via: 'model', injected: true });
+    const entry = {
+      fn: name,
+      args: Object.fromEntries(contract.params.map((p, i) => [p.name, formatArg(ip, modelArgs[i]!, shown[i]!)])),
+      result: describeResult(result),
+      events: [{ kind: 'info' as const, what: 'injected-failure', message: `${name} made to fail by the simulator (${contract.failure.value})` }],
+      line,
+    };
+    run.addEntry(entry);
+    return result;
+  }
+  run.calls.push({ fn: name, line, args: recorded, via: 'model', injected: false });
+  if (contract.categories.some((c) => c === 'links' || c === 'maps')) run.mapped = true;
+  const r = callModel(w, name, modelArgs, { line });
+  if (!r.ok) {
+    if (r.error.kind === 'oops') throw new StopRun('oops', `${r.error.message} (line ${line})`, line);
+    throw unsupported(`${name}: ${r.error.message}`, line);
+  }
+  if (r.value === undefined || r.cType === 'void') return VOID_VALUE;
+  if (typeof r.value === 'bigint') {
+    const t = intTypeNamed(r.cType, ip.arch) ?? INT;
+    return intValue(r.value, t);
+  }
+  const t = ip.typeFromText(r.cType);
+  const to: CType = t.kind === 'ptr' ? t.to : VOID;
+  if (r.value === null) return nullPointer(to);
+  return { k: 'ptr', p: { k: 'obj', obj: r.value }, to };
+}
+
+function toModelArg(ip: Interpreter, v: Value, cType: string, node: SyntaxNode, what: string): ModelArg {
+  const dm = { arch: ip.arch, longBits: ip.arch };
+  const it = intType(cType, dm);
+  if (it) {
+    if (v.k === 'ptr') {
+      if (v.p === null) return 0n;
+      if (v.p.k === 'raw') return v.p.addr;
+    }
+    return ip.convertInt(v, intTypeNamed(cType, ip.arch)!, node).v;
+  }
+  const bare = cType.replace(/\bconst\b/g, '').replace(/\s+/g, ' ').trim();
+  if (bare === 'void *') {
+    if (v.k === 'ptr' && v.p === null) return 0n;
+    if (v.k === 'ptr' && v.p?.k === 'raw') return v.p.addr;
+    if (v.k === 'int') return v.v;
+    throw unsupported(`${what}: a pointer the model cannot use as an address`, ip.line(node));
+  }
+  const kind = kindForPointerType(bare);
+  if (kind) {
+    if (v.k === 'lazy') v = ip.materializePointer(v.cell, { kind: 'struct', name: bare.replace(/^struct\s+/, '').replace(/\s*\*$/, '') });
+    if (v.k === 'int') {
+      if (v.v === 0n) return null;
+      if (kind === 'page') return v.v;
+      throw unsupported(`${what}: an integer where a ${bare} is expected`, ip.line(node));
+    }
+    if (v.k === 'agg' && isModelObject(v.slot)) return v.slot;
+    if (v.k !== 'ptr') throw unsupported(`${what}: not a pointer`, ip.line(node));
+    if (v.p === null) return null;
+    if (kind === 'page' && v.p.k === 'raw') return v.p.addr;
+    const structName = bare.replace(/^struct\s+/, '').replace(/\s*\*$/, '');
+    const bound = kind === 'u64_cell' ? v.p : ip.bindPointer(v.p, structName);
+    if (bound.k === 'obj' && bound.obj.kind === kind) return bound.obj;
+    throw unsupported(`${what}: the simulator cannot tell which ${bare.replace(/ \*$/, '')} this points to`, ip.line(node));
+  }
+  throw unsupported(`${what}: the model has no ${bare}`, ip.line(node));
+}
+
+/** The failure value a contract names, with the side effects the kernel has on failure. */
+function injectedFailure(ip: Interpreter, name: string, args: ModelArg[], node: SyntaxNode): Value {
+  const contract = contractFor(name)!;
+  const failure = contract.failure!;
+  const t = ip.typeFromText(contract.returns.cType);
+  if (name === 'dma_iova_try_alloc') {
+    // try_alloc clears the state before anything can fail.
+    const state = args[1];
+    if (isModelObject(state) && state.kind === 'dma_iova_state') {
+      (state as DmaIovaStateObj).addr = 0n;
+      (state as DmaIovaStateObj).rawSize = 0n;
+    }
+  }
+  if (t.kind === 'ptr') return nullPointer(t.to);
+  if (t.kind !== 'int') return VOID_VALUE;
+  switch (failure.value) {
+    case 'false':
+    case '0':
+    case 'NULL':
+      return intValue(0n, t);
+    case 'DMA_MAPPING_ERROR':
+      return intValue((1n << 64n) - 1n, t);
+    default: {
+      const errnos = failure.errnos ?? ['ENOMEM'];
+      const errno = errnos.includes('ENOMEM') ? 'ENOMEM' : errnos[0]!;
+      const values: Record<string, bigint> = { EIO: 5n, ENOMEM: 12n, EINVAL: 22n, EEXIST: 17n, EPERM: 1n, EOPNOTSUPP: 95n };
+      void node;
+      return intValue(-(values[errno] ?? 12n), t);
+    }
+  }
+}
+
+function formatArg(ip: Interpreter, a: ModelArg, cType: string): string {
+  if (typeof a === 'boolean') return a ? 'true' : 'false';
+  return ip.world.fmt(a, cType);
+}
+
+function describeResult(v: Value): string {
+  if (v.k === 'int') return v.t.bits === 1 ? (v.v ? 'true' : 'false') : v.t.signed ? v.v.toString() : `0x${v.v.toString(16)}`;
+  if (v.k === 'ptr') return v.p === null ? 'NULL' : 'pointer';
+  return 'void';
+}

@@ -1,0 +1,135 @@
+// The state of one run: the model world, the choices taken, the budgets, and what the run showed
+// (path, calls, approximations). The interpreter reads and writes it; the drivers (confirm,
+// contract, differential, run-once) judge it when the run ends.
+import type { DmaIovaStateObj, ScenarioSpec, TraceEntry, World } from '../model/index.js';
+import type { ChoiceTracker } from './choices.js';
+import type { Arch } from './ctype.js';
+import { StopRun } from './errors.js';
+import type { Value } from './values.js';
+
+export interface Budgets {
+  /** Statements and expressions evaluated in one run. */
+  maxSteps: number;
+  /** Iterations of any one loop (per entry into the loop). */
+  maxLoopIterations: number;
+  /** Nested calls of interpreted functions. */
+  maxCallDepth: number;
+  /** Absolute time (Date.now()) after which every run stops. */
+  deadline: number;
+  /** Path entries kept for a witness. */
+  maxPath: number;
+}
+
+export const DEFAULT_BUDGETS: Readonly<Omit<Budgets, 'deadline'>> = {
+  maxSteps: 200_000,
+  maxLoopIterations: 4096,
+  maxCallDepth: 24,
+  maxPath: 400,
+};
+
+/** Which calls fail: callee → the 0-based call that fails, or 'all'. "allocations" names kmalloc & co. */
+export type FailPlan = ReadonlyMap<string, number | 'all'>;
+
+export interface CallRecord {
+  fn: string;
+  line: number;
+  /** Argument values as the callee received them (converted to its parameter types), when integers. */
+  args: Array<bigint | undefined>;
+  via: 'model' | 'interpreted' | 'builtin' | 'unknown';
+  injected: boolean;
+}
+
+export interface PathStep {
+  file: string;
+  line: number;
+  text: string;
+}
+
+export class Run {
+  steps = 0;
+  readonly path: PathStep[] = [];
+  pathTruncated = false;
+  readonly calls: CallRecord[] = [];
+  /** Why this run may not be exhaustive (values invented, side effects not modelled). */
+  readonly approximations: string[] = [];
+  readonly notes: string[] = [];
+  /** Trace entries the simulator added (interpreted WARNs, injected failures, unknown calls). */
+  readonly interpretedWarns = new Set<TraceEntry>();
+  readonly syntheticEntries = new Set<TraceEntry>();
+  /** States whose fields interpreted code wrote (a patched try_alloc). */
+  readonly stateWrites = new Set<DmaIovaStateObj>();
+  /** How often each failing callee was called so far, and whether a planned failure happened. */
+  readonly failCounts = new Map<string, number>();
+  injectedFailures = 0;
+  /** Whether any page-table mapping call was made (for mapping assertions at return). */
+  mapped = false;
+  private readonly warnedNodes = new Set<number>();
+  private lastPathKey = '';
+
+  constructor(
+    readonly world: World,
+    readonly spec: ScenarioSpec,
+    readonly choices: ChoiceTracker,
+    readonly budgets: Budgets,
+    readonly failPlan: FailPlan = new Map(),
+    /** Values for inputs that are not parameters: "req->len" → value. */
+    readonly fieldInputs: ReadonlyMap<string, Value> = new Map(),
+    readonly pageSize: bigint = 4096n,
+  ) {}
+
+  get arch(): Arch {
+    return this.spec.arch;
+  }
+
+  step(line?: number): void {
+    this.steps++;
+    if (this.steps > this.budgets.maxSteps) throw new StopRun('budget', `step budget (${this.budgets.maxSteps}) used up`, line);
+    if ((this.steps & 255) === 0 && Date.now() > this.budgets.deadline) throw new StopRun('deadline', 'the review time budget ran out', line);
+  }
+
+  visit(file: string, line: number, text: string): void {
+    const key = `${file}:${line}`;
+    if (key === this.lastPathKey) return;
+    this.lastPathKey = key;
+    if (this.path.length >= this.budgets.maxPath) {
+      this.pathTruncated = true;
+      return;
+    }
+    this.path.push({ file, line, text });
+  }
+
+  approximate(why: string): void {
+    if (!this.approximations.includes(why) && this.approximations.length < 32) this.approximations.push(why);
+  }
+
+  note(what: string): void {
+    if (!this.notes.includes(what) && this.notes.length < 32) this.notes.push(what);
+  }
+
+  /** The first time a WARN_ON_ONCE at `nodeId` fires in this run. */
+  firstWarn(nodeId: number): boolean {
+    if (this.warnedNodes.has(nodeId)) return false;
+    this.warnedNodes.add(nodeId);
+    return true;
+  }
+
+  /** Does call number `count` of `fn` fail under the plan? */
+  shouldFail(fn: string, group?: string): boolean {
+    for (const key of group ? [fn, group] : [fn]) {
+      const plan = this.failPlan.get(key);
+      if (plan === undefined) continue;
+      const n = this.failCounts.get(key) ?? 0;
+      this.failCounts.set(key, n + 1);
+      if (plan === 'all' || plan === n) {
+        this.injectedFailures++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  addEntry(entry: TraceEntry): void {
+    this.world.trace.push(entry);
+    this.syntheticEntries.add(entry);
+  }
+}
