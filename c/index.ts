@@ -69,5 +69,5 @@ export { Mirror, kids, field, descendants, operatorOf, unparen, lineAt, type MNo
 // what guards imply about a value, where a value comes from, what type it is computed in
 export { impliesNonZero, impliesZero, impliesBitClear, impliesAnyOf, impliesDifferenceNonZero, disjuncts, isSameValue, stripWideningCasts, type BitTestOptions } from './implication.js';
 export { valueSources, additiveTerms, COPIES, NONZERO_CARRIERS, type Carrier, type Term } from './value-flow.js';
-export { integerTypeOf, type IntTypeOptions } from './int-type.js';
+export { integerTypeOf, castParts, type IntTypeOptions } from './int-type.js';
 export { linearForm, subtractForms, substituteAtom, certainlyPositive, printForm, type LinearForm } from './linear.js';

@@ -45,6 +45,26 @@ function promote(t: CIntType): CIntType {
   return t.bits < 32 ? { name: 'int', bits: 32, unsigned: false } : t;
 }
 
+/**
+ * A cast, also when tree-sitter read it as a call: `(u32)(size + off)` parses as a call of `(u32)`
+ * because the parser cannot know `u32` is a type. A parenthesised callee naming an integer type
+ * is a cast.
+ */
+export function castParts(node: SyntaxNode): { type: string; value: SyntaxNode } | undefined {
+  if (node.type === 'cast_expression') {
+    const type = node.childForFieldName('type');
+    const value = node.childForFieldName('value');
+    return type && value ? { type: type.text, value } : undefined;
+  }
+  if (node.type !== 'call_expression') return undefined;
+  const callee = node.childForFieldName('function');
+  if (callee?.type !== 'parenthesized_expression') return undefined;
+  const name = callee.namedChildren.find((c) => c.type !== 'comment');
+  const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((c) => c.type !== 'comment');
+  if (name?.type !== 'identifier' || args.length !== 1 || !intTypeOf(name.text)) return undefined;
+  return { type: name.text, value: args[0] };
+}
+
 /** The integer type `node` is computed in, or undefined when something on the way is unknown. */
 export function integerTypeOf(a: FunctionAnalysis, node: SyntaxNode, options: IntTypeOptions = {}, depth = 0): CIntType | undefined {
   const model = options.model ?? 'LP64';
@@ -95,6 +115,8 @@ export function integerTypeOf(a: FunctionAnalysis, node: SyntaxNode, options: In
     case 'sizeof_expression':
       return intTypeOf('size_t', model);
     case 'call_expression': {
+      const cast = castParts(node);
+      if (cast) return intTypeOf(cast.type, model);
       const name = calleeName(node) ?? '';
       if (name === 'min_t' || name === 'max_t' || name === 'clamp_t') {
         const typeArg = node.childForFieldName('arguments')?.namedChildren[0];

@@ -7,6 +7,7 @@ import {
   analyze,
   argumentOf,
   calleeName,
+  castParts,
   impliesAnyOf,
   integerTypeOf,
   printExpr,
@@ -99,11 +100,11 @@ function narrowingsIn(a: FunctionAnalysis, length: SyntaxNode, context: RuleCont
   const out: Finding[] = [];
   for (const s of valueSources(a, length, LENGTH_PARTS, 64)) {
     // (u32)(size + pad): a cast that drops the upper half of a 64-bit size
-    if (s.type === 'cast_expression') {
+    const cast = castParts(s);
+    if (cast) {
       const t = integerTypeOf(a, s, { file: context.file, returnType });
-      const value = s.childForFieldName('value');
-      if (t && t.bits <= 32 && value && isWideSizeComputation(a, value, context)) {
-        out.push({ node: s, messageId: 'narrowed', data: { value: value.text, type: s.childForFieldName('type')?.text ?? '' } });
+      if (t && t.bits <= 32 && isWideSizeComputation(a, cast.value, context)) {
+        out.push({ node: s, messageId: 'narrowed', data: { value: unwrapExpression(cast.value).text, type: cast.type } });
       }
       continue;
     }
@@ -129,7 +130,7 @@ function narrowingsIn(a: FunctionAnalysis, length: SyntaxNode, context: RuleCont
       if (!t || t.bits > 32) continue;
       const variable = [left, right].find((n) => !isConstant(a, n));
       if (!variable || (op === '<<' && variable.id === right.id) || THIRTY_TWO_BIT_ONLY.test(context.path)) continue;
-      out.push({ node: s, messageId: 'arithmetic32', data: { value: s.text, type: t.name } });
+      out.push({ node: s, messageId: 'arithmetic32', data: { value: s.text, type: t.name, limit: t.unsigned ? '4 GiB' : '2 GiB' } });
     }
   }
   return out;
@@ -177,7 +178,7 @@ export const sizeOverflowRule = createRule<MessageId>({
     fixable: false,
     messages: {
       narrowed: '`{{value}}` is a 64-bit length narrowed to `{{type}}`: sizes of 4 GiB and more wrap to a small IOVA length',
-      arithmetic32: '`{{value}}` is computed in `{{type}}` (32 bits) before it becomes a size_t length: it wraps at 4 GiB; widen an operand first (e.g. `(size_t)n << PAGE_SHIFT`) or use size_mul()',
+      arithmetic32: '`{{value}}` is computed in `{{type}}` (32 bits) before it becomes a size_t length: it overflows at {{limit}}; widen an operand first (e.g. `(size_t)n << PAGE_SHIFT`) or use size_mul()',
       latentWrap: '`{{value}}` is not checked for wrap-around: with a 32-bit size_t a size near SIZE_MAX wraps to a small reservation (mainline has the same latent wrap, reference D23)',
     },
   },
