@@ -1,6 +1,7 @@
 // The default rule set and simulator of both front doors.
 import { allRules } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
+import { createSimulator } from '../sim/index.js';
 import type { SimulatorPort } from './simulator-port.js';
 
 export function registeredRules(): readonly Rule[] {
@@ -8,5 +9,5 @@ export function registeredRules(): readonly Rule[] {
 }
 
 export function defaultSimulator(): SimulatorPort | false {
-  return false;
+  return createSimulator();
 }

@@ -13,6 +13,7 @@ import { defaultSimulator, registeredRules } from './defaults.js';
 import { describeRules, selectRules, type ActiveRule, type RuleSelection } from './registry.js';
 import type { SimulatorPort } from './simulator-port.js';
 import { findSuppressions, matchSuppression, type Suppression } from './suppressions.js';
+import { divergenceFindings, MODEL_DIVERGENCE_RULE, verifyFixes } from './simulation.js';
 import type { AnalysedFunction, FileEntry, Finding, Fix, NotChecked, Report } from './types.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -86,6 +87,7 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
   // 2. Run the rules on the touched functions.
   const rulesStart = performance.now();
   const raw: RawFinding[] = [];
+  const simTargets: Array<{ path: string; file: ParsedFile; fn: FunctionInfo }> = [];
   for (const { change, post } of parsed) {
     const touched = changeSet.wholeFiles ? post.functions : touchedFunctions(post.functions, change);
     for (const fn of touched) {
@@ -103,11 +105,18 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
       if (unsound && skipped.length > 0) {
         notChecked.push({ file: change.path, function: fn.name, line: fn.lines.start, reason: unsound });
       }
+      if (!unsound) simTargets.push({ path: change.path, file: post, fn });
       const runnable = unsound ? active.filter((a) => a.rule.meta.needsWholeFunction === false) : active;
       raw.push(...runFunctionRules(runnable, post, fn, change.path, allFunctions));
     }
     raw.push(...runFileRules(active, post, change.path, allFunctions));
   }
+
+  // 2b. The simulator's own findings: patched API implementations run against the model.
+  const simulator = options.simulator === undefined ? defaultSimulator() : options.simulator;
+  const differentialStart = performance.now();
+  raw.push(...divergenceFindings(simTargets, simulator, allFunctions, config));
+  const differentialMs = performance.now() - differentialStart;
 
   // 3. Keep what the change introduces.
   let kept = changeSet.wholeFiles ? raw : keepIntroduced(raw, parsed, active, allFunctions);
@@ -125,13 +134,13 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
         (!ig.fingerprint || ig.fingerprint === finding.fingerprint),
     );
   });
-  const rulesMs = performance.now() - rulesStart;
+  const rulesMs = performance.now() - rulesStart - differentialMs;
 
   // 5. Confirm with the simulator.
   const simStart = performance.now();
-  const simulator = options.simulator === undefined ? defaultSimulator() : options.simulator;
   const confirmed = confirmFindings(kept, simulator, allFunctions, config);
-  const simMs = performance.now() - simStart;
+  verifyFixes(kept, simulator, allFunctions, config);
+  const simMs = performance.now() - simStart + differentialMs;
 
   const unusedSuppressions: NotChecked[] = [];
   for (const [file, list] of suppressionsByFile) {
@@ -144,7 +153,7 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
     a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId);
   return {
     tool: { name: 'iovalint', version: TOOL_VERSION, modelVersion: MODEL_VERSION },
-    rules: describeRules(active),
+    rules: [...describeRules(active), ...(confirmed.some((f) => f.ruleId === MODEL_DIVERGENCE_RULE.id) ? [MODEL_DIVERGENCE_RULE] : [])],
     source: changeSet.source,
     findings: confirmed.filter((f) => f.confirmation !== 'refuted').sort(order),
     refuted: confirmed.filter((f) => f.confirmation === 'refuted').sort(order),
@@ -378,6 +387,7 @@ function confirmFindings(
 ): Finding[] {
   const deadline = Date.now() + config.sim.maxMillis;
   return kept.map(({ finding, request, parsed, fn }) => {
+    if (finding.confirmation) return finding; // the simulator's own findings come confirmed
     if (!request) {
       finding.confirmation = 'unconfirmed';
       finding.confirmationNote = 'the rule asks for no simulation';

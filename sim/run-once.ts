@@ -29,7 +29,7 @@ export interface RunOnceReport {
   /** The return value: decimal for signed types and bool, 0x for unsigned, an object id, or null (void / did not return). */
   return: string | null;
   /** How the run ended: "returned", or what stopped it. */
-  ended: { kind: 'returned' } | { kind: string; message: string; line?: number };
+  ended: { kind: 'returned' } | { kind: 'stopped'; why: string; message: string; line?: number };
   /** Every model call in order (and the simulator's WARN / unknown-call entries), with post-image lines. */
   trace: TraceEntry[];
   breaches: Array<{ invariant: string; message: string; fn?: string; line?: number }>;
@@ -87,8 +87,8 @@ export function runOnce(files: readonly ParsedFile[], options: RunOnceOptions): 
     ended: result.returned
       ? { kind: 'returned' }
       : result.stop
-        ? { kind: result.stop.kind, message: result.stop.message, ...(result.stop.line ? { line: result.stop.line } : {}) }
-        : { kind: 'simulator-error', message: result.internalError ?? 'unknown' },
+        ? { kind: 'stopped', why: result.stop.kind, message: result.stop.message, ...(result.stop.line ? { line: result.stop.line } : {}) }
+        : { kind: 'stopped', why: 'simulator-error', message: result.internalError ?? 'unknown' },
     trace: w.trace.filter((t) => !t.fn.startsWith('@')),
     breaches: w.breaches.map((b) => {
       const entry = w.trace[Number(b.data.call)];
