@@ -27,7 +27,7 @@ function isZero(node: SyntaxNode | null): boolean {
 }
 
 /** How an access of `field` (`state->__size`) is used by the expression around it. */
-function accessKind(field: SyntaxNode): Access {
+function accessKind(field: SyntaxNode, fn: FunctionInfo): Access {
   let node = field;
   let parent = node.parent;
   while (parent && parent.type === 'parenthesized_expression') {
@@ -48,6 +48,8 @@ function accessKind(field: SyntaxNode): Access {
     return 'length';
   }
   if (parent.type === 'unary_expression' && parent.childForFieldName('operator')?.type === '!') return 'truth';
+  // `return state->__size;` from a bool function (dma_use_iova) is a truth test
+  if (parent.type === 'return_statement' && /^(bool|_Bool)$/.test(fn.returnType.trim())) return 'truth';
   if (parent.type === 'condition_clause' || (parent.type === 'conditional_expression' && parent.childForFieldName('condition')?.id === node.id)) return 'truth';
   if ((parent.type === 'if_statement' || parent.type === 'while_statement' || parent.type === 'do_statement') && parent.childForFieldName('condition')?.id === node.id) return 'truth';
   return 'length';
@@ -89,7 +91,7 @@ export const rawSizeAccessRule = createRule<MessageId>({
     const core = CORE_PATHS.test(context.path);
     for (const field of fn.node.descendantsOfType('field_expression')) {
       if (field.childForFieldName('field')?.text !== '__size' || !isStateObject(fn, field, context)) continue;
-      const kind = accessKind(field);
+      const kind = accessKind(field, fn);
       const state = stateArgument(field);
       if (!state) continue;
       const access = field.text.replace(/\s+/g, '');

@@ -43,8 +43,8 @@ const swiotlbOnly = link({
 });
 const wrongTest = link({ guard: '\tif (WARN_ON_ONCE(iova_start_pad && offset == 0))\n\t\treturn -EIO;\n' });
 const pageOff = caller('page_to_phys(pages[i]) + off');
-const bvec = caller('bvec_phys(&bv[i])');
-const sgPhys = caller('sg_phys(&sg[i])');
+const inPage = caller('page_to_phys(pages[i]) + offset_in_page(buf)').replace('int n, unsigned int off)', 'int n, void *buf)');
+const viaLocal = caller('p', '\t\tphys_addr_t p = page_to_phys(pages[i]) + off;\n\n');
 const hpage = reserve('HPAGE_PMD_SIZE');
 const hpageCond = reserve('npages * PAGE_SIZE >= HPAGE_PMD_SIZE ? HPAGE_PMD_SIZE : 0');
 
@@ -89,6 +89,8 @@ out:
       code: 'static int demo_link_one(struct device *dev, struct dma_iova_state *state, struct bio_vec *bv)\n{\n\treturn dma_iova_link(dev, state, bvec_phys(bv), 0, bv->bv_len, DMA_TO_DEVICE, 0);\n}\n',
     },
     { name: 'try_alloc with the first phys, or 0', code: reserve('0') },
+    { name: 'per-element offsets: the block layer\'s merge rules may align them (bvec_phys)', code: caller('bvec_phys(&bv[i])') },
+    { name: 'per-element offsets: sg_phys', code: caller('sg_phys(&sg[i])') },
   ],
   invalid: [
     { name: 'an implementation with no pad check', code: noGuard, path: DMA_IOMMU, errors: [{ messageId: 'implementationUnchecked', message: IMPL_MSG, ...at(noGuard, '__dma_iova_link('), severity: 'error' }], output: null },
@@ -99,8 +101,8 @@ out:
       code: pageOff,
       errors: [{ messageId: 'callerUnaligned', message: unaligned('page_to_phys(pages[i]) + off', 'off', 'mapped'), ...at(pageOff, 'page_to_phys'), severity: 'warning' }],
     },
-    { name: 'a caller linking every bvec at the running offset', code: bvec, errors: [{ message: unaligned('bvec_phys(&bv[i])', 'bvec_phys(&bv[i])', 'mapped'), ...at(bvec, 'bvec_phys') }] },
-    { name: 'a caller linking every sg entry at the running offset', code: sgPhys, errors: [{ message: unaligned('sg_phys(&sg[i])', 'sg_phys(&sg[i])', 'mapped'), ...at(sgPhys, 'sg_phys') }] },
+    { name: 'a caller adding the in-page offset of one buffer to every page', code: inPage, errors: [{ message: unaligned('page_to_phys(pages[i]) + offset_in_page(buf)', 'offset_in_page(buf)', 'mapped'), ...at(inPage, 'page_to_phys') }] },
+    { name: 'the same through a local', code: viaLocal, errors: [{ message: unaligned('p', 'off', 'mapped'), ...at(viaLocal, 'p, mapped') }] },
     { name: 'HPAGE_PMD_SIZE as the phys of try_alloc (D17)', code: hpage, errors: [{ messageId: 'allocPhysHint', message: hint('HPAGE_PMD_SIZE'), ...at(hpage, 'HPAGE_PMD_SIZE'), severity: 'note' }] },
     { name: 'HPAGE_PMD_SIZE chosen by size (the DRM pagemap shape)', code: hpageCond, errors: [{ message: hint('HPAGE_PMD_SIZE'), ...at(hpageCond, 'npages * PAGE_SIZE >=') }] },
   ],

@@ -168,7 +168,7 @@ runRuleTests(offsetFreeRule, {
     {
       name: 'a caller destroying the running link total (D4, block layer error path)',
       code: destroyMapped,
-      errors: [{ messageId: 'destroyRunningTotal', message: runningTotal('mapped', 'req->len'), ...at(destroyMapped, 'dma_iova_destroy('), severity: 'warning' }],
+      errors: [{ messageId: 'destroyRunningTotal', message: runningTotal('mapped', 'req->len'), ...at(destroyMapped, 'dma_iova_destroy('), severity: 'note' }],
       output: caller('\tif (mapped)\n\t\tdma_iova_unlink(dev, &req->state, 0, mapped, dir, 0);\n\tdma_iova_free(dev, &req->state);\n'),
     },
     {

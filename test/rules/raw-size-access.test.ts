@@ -59,6 +59,7 @@ runRuleTests(rawSizeAccessRule, {
     { name: 'the core testing the flag', code: flagPeek, path: DMA_IOMMU },
     { name: 'the core testing whether the state is in use', code: 'static bool demo_use(struct dma_iova_state *state)\n{\n\treturn state->__size != 0;\n}\n', path: 'include/linux/dma-mapping.h' },
     { name: 'the header masking the flag by hand', code: maskedByHand, path: 'include/linux/dma-mapping.h' },
+    { name: 'a bool helper of the core returning __size as a truth value', code: 'static inline bool demo_use_iova(struct dma_iova_state *state)\n{\n\treturn state->__size;\n}\n', path: 'include/linux/dma-mapping.h' },
     { name: 'the core storing the size', code: setSize, path: DMA_IOMMU },
     { name: 'a __size field of another struct', code: 'struct demo_buf {\n\tsize_t __size;\n};\n\nstatic size_t demo_buf_len(struct demo_buf *buf)\n{\n\treturn buf->__size;\n}\n', path: NVME },
   ],
