@@ -1,0 +1,168 @@
+// The entry point the lifecycle rules share: run the path machine once per function (cached per
+// function and per change), with each helper of the change summarised once (its outcomes) and
+// reused at every call. Syntactic checks that need no path run here too, so every rule reads one
+// list of observations.
+import { analyze, type FunctionInfo } from '../../c/index.js';
+import type { ChangeFunction } from '../types.js';
+import { LifecycleMachine } from './machine.js';
+import { ObservationSink, type Observation } from './observations.js';
+import type { HelperSummary } from './summary-types.js';
+import { syntacticObservations } from './syntactic.js';
+import { returnKindOf } from './values.js';
+import { apiCall, wrapper } from './vocabulary.js';
+
+type Functions = ReadonlyMap<string, ChangeFunction>;
+
+export interface LifecycleReport {
+  observations: Observation[];
+  /** The path search did not finish (budget): some paths were not followed. */
+  incomplete?: string;
+}
+
+const CHECK_STATES = 40_000;
+const SUMMARY_STATES = 15_000;
+const MAX_HELPER_DEPTH = 6;
+
+/** Words that make a function worth following: the API, its wrappers, and unmaps. */
+const INTERESTING = /\b(dma_iova_\w+|dma_use_iova|dma_unmap_\w+|blk_rq_dma_map_iter_start|blk_rq_integrity_dma_map_iter_start|blk_rq_dma_unmap|hmm_dma_map_alloc|hmm_dma_map_free)\s*\(/;
+
+interface ChangeIndex {
+  summaries: Map<string, HelperSummary | null>;
+  inProgress: Set<string>;
+  callers?: Map<string, Set<string>>;
+  reports: WeakMap<FunctionInfo, LifecycleReport>;
+  /** Names of functions of the change whose bodies reach the API (directly or through helpers). */
+  relevant?: Set<string>;
+  /** Functions of the change that call dma_unmap_*(). */
+  unmappers?: string[];
+}
+
+const indexes = new WeakMap<Functions, ChangeIndex>();
+const EMPTY: Functions = new Map();
+
+function indexFor(functions: Functions): ChangeIndex {
+  let idx = indexes.get(functions);
+  if (!idx) {
+    idx = { summaries: new Map(), inProgress: new Set(), reports: new WeakMap() };
+    indexes.set(functions, idx);
+  }
+  return idx;
+}
+
+function bodyText(fn: FunctionInfo): string {
+  return fn.node.text;
+}
+
+/** Who calls whom among the change's functions (by name, from the text). */
+function callersOf(functions: Functions, idx: ChangeIndex): Map<string, Set<string>> {
+  if (idx.callers) return idx.callers;
+  const callers = new Map<string, Set<string>>();
+  const names = [...functions.keys()];
+  if (names.length > 1 && names.length < 5_000) {
+    const pattern = new RegExp(`\\b(${names.map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).join('|')})\\s*\\(`, 'g');
+    for (const [caller, { fn }] of functions) {
+      const text = fn.body ? fn.body.text : bodyText(fn);
+      for (const m of text.matchAll(pattern)) {
+        if (m[1] === caller) continue;
+        let set = callers.get(m[1]);
+        if (!set) callers.set(m[1], (set = new Set()));
+        set.add(caller);
+      }
+    }
+  }
+  idx.callers = callers;
+  return callers;
+}
+
+/** Functions of the change that reach the API, directly or through other functions of the change. */
+function relevantFunctions(functions: Functions, idx: ChangeIndex): Set<string> {
+  if (idx.relevant) return idx.relevant;
+  const relevant = new Set<string>();
+  for (const [name, { fn }] of functions) if (INTERESTING.test(bodyText(fn))) relevant.add(name);
+  const callers = callersOf(functions, idx);
+  const work = [...relevant];
+  while (work.length > 0) {
+    const name = work.pop()!;
+    for (const c of callers.get(name) ?? []) {
+      if (!relevant.has(c)) {
+        relevant.add(c);
+        work.push(c);
+      }
+    }
+  }
+  idx.relevant = relevant;
+  return relevant;
+}
+
+function summaryOf(name: string, functions: Functions, idx: ChangeIndex, depth: number): HelperSummary | undefined {
+  if (apiCall(name) || wrapper(name)) return undefined;
+  const cached = idx.summaries.get(name);
+  if (cached !== undefined) return cached ?? undefined;
+  const entry = functions.get(name);
+  if (!entry || entry.fn.hasError || entry.fn.partial || depth > MAX_HELPER_DEPTH || idx.inProgress.has(name)) return undefined;
+  if (!relevantFunctions(functions, idx).has(name)) {
+    idx.summaries.set(name, null);
+    return undefined;
+  }
+  idx.inProgress.add(name);
+  try {
+    const fn = entry.fn;
+    const machine = new LifecycleMachine(
+      fn,
+      analyze(fn),
+      { summaryOf: (n) => summaryOf(n, functions, idx, depth + 1), hasCallers: true, maxStates: SUMMARY_STATES },
+      undefined,
+    );
+    const result = machine.run();
+    const summary: HelperSummary | null = result.complete
+      ? { name, params: fn.params.map((p) => p.name), retKind: returnKindOf(fn.returnType), outcomes: result.outcomes }
+      : null;
+    idx.summaries.set(name, summary);
+    return summary ?? undefined;
+  } finally {
+    idx.inProgress.delete(name);
+  }
+}
+
+/** Does `fn` call a function of the change that unmaps (dma_unmap_*)? */
+function callsUnmappingHelper(fn: FunctionInfo, functions: Functions, idx: ChangeIndex): boolean {
+  if (!idx.unmappers) {
+    idx.unmappers = [...functions].filter(([, { fn: f }]) => /\bdma_unmap_\w+\s*\(/.test(f.node.text)).map(([n]) => n);
+  }
+  const text = bodyText(fn);
+  return idx.unmappers.some((n) => n !== fn.name && text.includes(`${n}(`));
+}
+
+/** The lifecycle observations of one function (cached per function and change). */
+export function lifecycleOf(fn: FunctionInfo, functions: Functions = EMPTY): LifecycleReport {
+  const idx = indexFor(functions);
+  const cached = idx.reports.get(fn);
+  if (cached) return cached;
+  let report: LifecycleReport = { observations: [] };
+  const text = bodyText(fn);
+  const callsHelper = [...functions.keys()].some((n) => n !== fn.name && relevantFunctions(functions, idx).has(n) && text.includes(`${n}(`));
+  const followPaths = INTERESTING.test(text) || callsHelper;
+  const syntactic = followPaths || /\b(dma_iova_\w+|dma_use_iova|blk_dma_iter)\b/.test(text) || callsUnmappingHelper(fn, functions, idx);
+  if (!fn.hasError && (followPaths || syntactic)) {
+    const sink = new ObservationSink();
+    const a = analyze(fn);
+    const callers = callersOf(functions, idx).get(fn.name);
+    const machine = new LifecycleMachine(
+      fn,
+      a,
+      { summaryOf: (n) => summaryOf(n, functions, idx, 1), hasCallers: !!callers && callers.size > 0, maxStates: CHECK_STATES },
+      sink,
+    );
+    const result = followPaths ? machine.run() : { complete: true, reason: undefined };
+    for (const o of syntacticObservations(fn, a, functions)) sink.add(o);
+    report = { observations: sink.all(), ...(result.complete ? {} : { incomplete: result.reason ?? 'budget' }) };
+  }
+  idx.reports.set(fn, report);
+  return report;
+}
+
+
+/** The summary of a helper of the change (for tests and debugging). */
+export function helperSummary(name: string, functions: Functions): HelperSummary | undefined {
+  return summaryOf(name, functions, indexFor(functions), 1);
+}

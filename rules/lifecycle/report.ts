@@ -1,0 +1,66 @@
+// Turning the shared lifecycle observations into one rule's reports, each with the contract-mode
+// simulation request of sim-requests.md (callees made to fail at each call in turn, the
+// invariants that show the defect).
+import { analyze, type FunctionInfo, type MNode, type SyntaxNode } from '../../c/index.js';
+import type { InvariantName, SimRequest } from '../../model/index.js';
+import type { RuleContext } from '../types.js';
+import { lifecycleOf } from './analysis.js';
+import type { LifecycleRuleId } from './observations.js';
+import { ALLOCATORS } from './vocabulary.js';
+
+const INVARIANTS: Record<LifecycleRuleId, InvariantName[]> = {
+  'iova/unchecked-alloc': ['state-live'],
+  'iova/leak-on-error': ['no-leak'],
+  'iova/link-unchecked': ['sync-before-publish', 'mapping-covers-buffer', 'no-leak'],
+  'iova/missing-sync': ['sync-before-publish'],
+  'iova/link-out-of-range': ['link-in-reservation'],
+  'iova/unlink-mismatch': ['unlink-mirrors-link', 'free-mirrors-alloc'],
+  'iova/stale-state': ['state-live', 'no-double-free'],
+  'iova/double-unmap': ['no-double-free'],
+};
+
+const API_FAILING = ['dma_iova_try_alloc', 'dma_iova_link', 'dma_iova_sync'];
+
+/** The callees a contract run should make fail: the API calls and allocators the function makes. */
+function failingCallees(fn: FunctionInfo, extra: readonly string[] | undefined): string[] {
+  const text = fn.node.text;
+  const present = [...API_FAILING, ...ALLOCATORS].filter((name) => new RegExp(`\\b${name}\\s*\\(`).test(text));
+  return [...new Set([...(extra ?? []), ...present])];
+}
+
+export function lifecycleSim(rule: LifecycleRuleId, fn: FunctionInfo, description: string, extra?: readonly string[]): SimRequest {
+  return {
+    mode: 'contract',
+    function: fn.name,
+    failing: failingCallees(fn, extra),
+    expect: { invariants: INVARIANTS[rule], description },
+  };
+}
+
+/** Report every observation of `rule` in `fn` through the rule's context. */
+export function reportLifecycle<M extends string>(
+  rule: LifecycleRuleId,
+  fn: FunctionInfo,
+  context: RuleContext<M>,
+  describe: (messageId: M, data: Record<string, string | number>) => string,
+): void {
+  const report = lifecycleOf(fn, context.functions);
+  for (const o of report.observations) {
+    if (o.rule !== rule) continue;
+    const messageId = o.messageId as M;
+    const data = { ...o.data };
+    const node = syntaxOf(fn, o.node);
+    context.report({
+      node,
+      messageId,
+      data,
+      ...(o.severity ? { severity: o.severity } : {}),
+      ...(o.fix ? { fix: { node: syntaxOf(fn, o.fix.node), text: o.fix.text } } : {}),
+      sim: lifecycleSim(rule, fn, describe(messageId, data), o.failing),
+    });
+  }
+}
+
+function syntaxOf(fn: FunctionInfo, m: MNode): SyntaxNode {
+  return analyze(fn).mirror.syntax(m);
+}
