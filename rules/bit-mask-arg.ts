@@ -2,10 +2,16 @@
 // top-level operator binds looser than `-` (`a ? 31 : 32`, `x << 1`, `a | b`), which the
 // unparenthesised GENMASK_ULL(n - 1, 0) form of the macro (a50f7456f853 until its fix, D14)
 // computes wrongly. Confidence high: the check reads the argument as written.
-import { analyze, argumentsOf, calleeName, evalConst, defineValue, isKnownConst, printExpr, toExpr, type ParsedFile, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentsOf, calleeName, evalConst, defineValue, isKnownConst, type ParsedFile, type SyntaxNode } from '../c/index.js';
 
-/** One-line text of an expression (comments and line breaks gone). */
-const flat = (node: SyntaxNode): string => printExpr(toExpr(node));
+/** One-line text of an expression as written (comments and line breaks gone, parentheses kept). */
+const flat = (node: SyntaxNode): string =>
+  node.text
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/\( /g, '(')
+    .replace(/ \)/g, ')')
+    .trim();
 import { createRule, type RuleContext } from './types.js';
 import { MASK_BUILDERS } from './dma-mask-common.js';
 

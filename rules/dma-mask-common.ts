@@ -118,6 +118,8 @@ export type MaskOrigin =
   | { kind: 'raw-streaming'; device: Expr; deviceArrow: boolean }
   /** A constant (DMA_BIT_MASK(64), ~0ULL, U64_MAX...). */
   | { kind: 'constant'; value: bigint }
+  /** dev->bus_dma_limit alone: the bus's limit, not the device's mask (0 = no limit). */
+  | { kind: 'bus-limit'; device: Expr; deviceArrow: boolean }
   /** A parameter of the function: its callers decide. */
   | { kind: 'param'; name: string }
   | { kind: 'unknown' };
@@ -137,16 +139,19 @@ export function maskOrigin(e: Expr, params: ReadonlySet<string>, file?: ParsedFi
     const inner = stripCasts(x.operand);
     if (inner.kind === 'field' && inner.field === 'dma_mask') return { kind: 'raw-streaming', device: inner.object, deviceArrow: inner.arrow };
   }
+  if (x.kind === 'field' && x.field === 'bus_dma_limit') return { kind: 'bus-limit', device: x.object, deviceArrow: x.arrow };
   if (x.kind === 'ident' && params.has(x.name)) return { kind: 'param', name: x.name };
   if (x.kind === 'call' && MIN_LIKE.has(x.callee)) {
     const parts = (x.callee === 'min_t' ? x.args.slice(1) : x.args).map((a) => maskOrigin(a, params, file));
-    for (const kind of ['streaming', 'param', 'coherent', 'raw-streaming', 'unknown'] as const) {
+    // min_not_zero(mask, dev->bus_dma_limit) is as narrow as the mask: the bus limit only narrows it
+    // an unknown part may be the narrowest: then nothing can be said
+    for (const kind of ['streaming', 'param', 'unknown', 'coherent', 'raw-streaming'] as const) {
       const hit = parts.find((p) => p.kind === kind);
       if (hit) return hit;
     }
     const constants = parts.filter((p): p is Extract<MaskOrigin, { kind: 'constant' }> => p.kind === 'constant');
     if (constants.length > 0) return constants.reduce((a, b) => (a.value < b.value ? a : b));
-    return { kind: 'unknown' };
+    return parts.find((p) => p.kind === 'bus-limit') ?? { kind: 'unknown' };
   }
   if (x.kind === 'ident' && CONSTANT_ALL_ONES.has(x.name)) return { kind: 'constant', value: (1n << 64n) - 1n };
   const value = constantValue(x, file);

@@ -35,17 +35,22 @@ export default createRule<MessageId>({
   check(fn, context) {
     if (!fn.body) return;
     const a = analyze(fn);
-    const comparisons = fn.body.descendantsOfType('binary_expression').filter((b) => RELATIONAL.has(b.childForFieldName('operator')?.text ?? ''));
+    const binaries = fn.body.descendantsOfType('binary_expression');
+    const comparisons = binaries.filter((b) => RELATIONAL.has(b.childForFieldName('operator')?.text ?? '') || (isAboveMaskTest(b) && usedAsTruth(fn, b)));
     if (comparisons.length === 0) return;
     const reported = new Set<string>();
     for (const cmp of comparisons) {
       const left = cmp.childForFieldName('left');
       const right = cmp.childForFieldName('right');
       if (!left || !right) continue;
-      const sides = [
-        { addr: left, mask: right },
-        { addr: right, mask: left },
-      ];
+      // `addr & ~mask`: the bits above the mask, tested for non-zero
+      const above = isAboveMaskTest(cmp);
+      const sides = above
+        ? [{ addr: stripParens(above === 'left' ? right : left), mask: stripParens(above === 'left' ? left : right).namedChildren[0]! }]
+        : [
+            { addr: left, mask: right },
+            { addr: right, mask: left },
+          ];
       for (const { addr, mask } of sides) {
         if (!isMask(fn, mask, context) || isMask(fn, addr, context)) continue;
         const address = addressOf(fn, addr);
@@ -93,9 +98,43 @@ function isMask(fn: FunctionInfo, node: SyntaxNode, context: RuleContext<Message
   return !!p && MASK_PARAM.test(p.name) && ADDRESS_TYPE.test(p.type);
 }
 
-/** The address side: a parameter or local (not built with `+`) typed like an address. */
+/** `x & ~mask` (either order): which side holds the `~mask`, else undefined. */
+function isAboveMaskTest(b: SyntaxNode): 'left' | 'right' | undefined {
+  if (b.type !== 'binary_expression' || b.childForFieldName('operator')?.text !== '&') return undefined;
+  const complement = (n: SyntaxNode | null): boolean => {
+    const x = n ? stripParens(n) : undefined;
+    return x?.type === 'unary_expression' && x.childForFieldName('operator')?.text === '~';
+  };
+  if (complement(b.childForFieldName('left'))) return 'left';
+  if (complement(b.childForFieldName('right'))) return 'right';
+  return undefined;
+}
+
+/** The value is tested for truth: an if/while condition, an operand of `!`, `&&`, `||`, `?:`, or a bool return. */
+function usedAsTruth(fn: FunctionInfo, node: SyntaxNode): boolean {
+  let n = node;
+  while (n.parent?.type === 'parenthesized_expression') n = n.parent;
+  const p = n.parent;
+  if (!p) return false;
+  if ((p.type === 'if_statement' || p.type === 'while_statement') && p.childForFieldName('condition')?.id === n.id) return true;
+  if (p.type === 'unary_expression' && p.childForFieldName('operator')?.text === '!') return true;
+  if (p.type === 'binary_expression' && ['&&', '||', '==', '!='].includes(p.childForFieldName('operator')?.text ?? '')) return true;
+  if (p.type === 'conditional_expression' && p.childForFieldName('condition')?.id === n.id) return true;
+  if (p.type === 'call_expression' && /^(WARN_ON(_ONCE)?|unlikely|likely)$/.test(p.childForFieldName('function')?.text ?? '')) return true;
+  if (p.type === 'argument_list' && /^(WARN_ON(_ONCE)?|unlikely|likely)$/.test(p.parent?.childForFieldName('function')?.text ?? '')) return true;
+  return p.type === 'return_statement' && fn.returnType === 'bool';
+}
+
+/** Fields that hold the start address of a buffer (`state->addr`, `buf->dma_addr`). */
+const ADDRESS_FIELD = /^(addr|phys|paddr|phys_addr|dma_addr|dma_handle|iova|bus_addr)$/;
+
+/**
+ * The address side: a parameter or local (not built with `+`) typed like an address, or a field
+ * named like one (then paired with a size parameter).
+ */
 function addressOf(fn: FunctionInfo, node: SyntaxNode): { name: string; isParam: boolean } | undefined {
   const bare = stripCasts(toExpr(node));
+  if (bare.kind === 'field' && ADDRESS_FIELD.test(bare.field)) return { name: printExpr(bare), isParam: true };
   if (bare.kind !== 'ident') return undefined;
   const v = analyze(fn).variable(bare.name, node.startIndex);
   if (!v || !ADDRESS_TYPE.test(v.type) || MASK_PARAM.test(v.name)) return undefined;
@@ -141,10 +180,8 @@ function endCheckedElsewhere(fn: FunctionInfo, comparisons: readonly SyntaxNode[
     let hasSize = false;
     let hasAddr = false;
     const walk = (x: Expr): void => {
-      if (x.kind === 'ident') {
-        if (x.name === size) hasSize = true;
-        if (x.name === addr) hasAddr = true;
-      }
+      if (x.kind === 'ident' && x.name === size) hasSize = true;
+      if ((x.kind === 'ident' || x.kind === 'field') && printExpr(x) === addr) hasAddr = true;
     };
     for (const x of subExpressions(e)) walk(x);
     return hasSize && hasAddr;

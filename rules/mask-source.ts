@@ -16,7 +16,7 @@ import {
   type MaskSink,
 } from './dma-mask-common.js';
 
-type MessageId = 'coherentMask' | 'constantLimit' | 'rawMask' | 'streamingForCoherent';
+type MessageId = 'coherentMask' | 'constantLimit' | 'rawMask' | 'busLimitOnly' | 'streamingForCoherent';
 
 /** The IOVA domain of the device's DMA API domain (not a driver's private iova_domain). */
 const DMA_DOMAIN_WORDS = /\b(iommu_get_dma_domain|iova_cookie|iommu_dma_cookie|cookie->iovad)\b/;
@@ -37,6 +37,8 @@ export default createRule<MessageId>({
         'IOVA allocation limited by the constant `{{source}}`{{value}} instead of the device\'s mask `{{expected}}`: a device with a narrower mask gets an IOVA it cannot reach',
       rawMask:
         '`{{source}}` read without checking `{{pointer}}`: NULL or 0 when no mask was set; use `{{expected}}` (which falls back to DMA_BIT_MASK(32))',
+      busLimitOnly:
+        'IOVA allocation limited by the bus limit `{{source}}` alone: the device\'s own mask is ignored (and a bus limit of 0 means none); use `{{expected}}`',
       streamingForCoherent:
         'coherent allocation limited by the streaming mask `{{source}}`: coherent buffers must stay below `{{expected}}`, which may be narrower',
     },
@@ -107,6 +109,18 @@ function checkOrigin(fn: FunctionInfo, context: RuleContext<MessageId>, site: Si
       });
       return;
     }
+    case 'bus-limit': {
+      const mask = kind === 'coherent' ? `${printExpr(origin.device)}${origin.deviceArrow ? '->' : '.'}coherent_dma_mask` : streamingMaskText(origin.device, origin.deviceArrow, printExpr);
+      const expected = `min_not_zero(${mask}, ${printExpr(site.limit)})`;
+      context.report({
+        node: arg,
+        messageId: 'busLimitOnly',
+        data: { source: printExpr(site.limit), expected },
+        ...(direct ? { fix: { node: arg, text: expected } } : {}),
+        sim: sim({ mask: 32, coherentMask: 32 }, `${sink.callee} limited by the bus limit alone reserves IOVA above a 32-bit mask`),
+      });
+      return;
+    }
     case 'streaming': {
       if (kind !== 'coherent') return;
       const device = origin.device;
@@ -125,7 +139,7 @@ function checkOrigin(fn: FunctionInfo, context: RuleContext<MessageId>, site: Si
       if (origin.value === 0n) return;
       if (constantRelatedToMask(fn, call, new Set(fn.params.map((p) => p.name)))) return;
       // a driver's private iova_domain has its own aperture: only the DMA API domain's limit is a device mask
-      if (sink.kind === 'pfn-limit' && !DMA_DOMAIN_WORDS.test(fn.node.text) && !hasMaskParam(fn)) return;
+      if (sink.kind === 'pfn-limit' && kind !== 'streaming' && !DMA_DOMAIN_WORDS.test(fn.node.text) && !hasMaskParam(fn)) return;
       const expected =
         kind === 'coherent'
           ? `${deviceArg ? deviceArg.text : 'dev'}->coherent_dma_mask`

@@ -72,6 +72,17 @@ runRuleTests(rule, {
 `,
     },
     {
+      name: 'the high bits of an address computed, not tested',
+      code: `static void demo_write_addr(struct demo_priv *priv, dma_addr_t addr, size_t len)
+{
+	u32 hi = upper_32_bits(addr & ~DMA_BIT_MASK(32));
+
+	writel(hi, priv->regs + DEMO_ADDR_HI);
+	writel(len, priv->regs + DEMO_LEN);
+}
+`,
+    },
+    {
       name: 'an 8-bit register field is not an address limit',
       code: `static int demo_set_prio(struct demo_priv *priv, u64 prio, size_t len)
 {
@@ -145,6 +156,29 @@ runRuleTests(rule, {
 }
 `,
       errors: [{ line: 7, column: 6, message: MSG('dma > DMA_BIT_MASK(32)', 'dma', 'len', 'DMA_BIT_MASK(32)') }],
+    },
+    {
+      name: 'the bits above the mask tested with & ~mask',
+      code: `static bool demo_dma_reachable(struct device *dev, dma_addr_t addr, size_t size)
+{
+	if (addr & ~dma_get_mask(dev))
+		return false;
+	return true;
+}
+`,
+      errors: [{ line: 3, column: 6, message: MSG('addr & ~dma_get_mask(dev)', 'addr', 'size', '`dma_get_mask(dev)`') }],
+    },
+    {
+      name: 'implementation side: the IOVA in a dma_iova_state, behind WARN_ON_ONCE',
+      path: 'drivers/iommu/dma-iommu.c',
+      code: `static int demo_iova_check(struct device *dev, struct dma_iova_state *state, size_t size)
+{
+	if (WARN_ON_ONCE(state->addr > dma_get_mask(dev)))
+		return -EIO;
+	return 0;
+}
+`,
+      errors: [{ line: 3, column: 19, message: MSG('state->addr > dma_get_mask(dev)', 'state->addr', 'size', '`dma_get_mask(dev)`') }],
     },
     {
       name: 'implementation side: an IOVA window check given a mask parameter',

@@ -146,6 +146,8 @@ done:
         '\tif (!dev->dma_mask)\n\t\treturn false;\n\taddr = iommu_dma_alloc_iova',
       ),
     },
+    { name: 'the mask narrowed by the bus limit', path: IOMMU, code: seedWith('min_not_zero(dma_get_mask(dev), dev->bus_dma_limit)') },
+    { name: 'a min() with something unknown may be narrower than the mask', path: IOMMU, code: seedWith('min(dev->coherent_dma_mask, demo_window_limit(dev))') },
     {
       name: 'a u32 copy of dma_get_mask() is dma/mask-truncation\'s finding, not this one',
       path: IOMMU,
@@ -293,6 +295,41 @@ static dma_addr_t demo_map_page(struct device *dev, struct page *page,
 }
 `,
       errors: [{ line: 12, column: 36, message: COHERENT_MSG('pdev_to_dev(dev)->coherent_dma_mask', 'dma_get_mask(pdev_to_dev(dev))') }],
+    },
+    {
+      name: 'the bus limit alone (fix: min_not_zero with the mask)',
+      path: IOMMU,
+      code: seedWith('dev->bus_dma_limit'),
+      errors: [
+        {
+          line: 17,
+          column: 4,
+          messageId: 'busLimitOnly',
+          message: 'IOVA allocation limited by the bus limit `dev->bus_dma_limit` alone: the device\'s own mask is ignored (and a bus limit of 0 means none); use `min_not_zero(dma_get_mask(dev), dev->bus_dma_limit)`',
+        },
+      ],
+      output: seedWith('min_not_zero(dma_get_mask(dev), dev->bus_dma_limit)'),
+    },
+    {
+      name: 'a streaming IOVA function reserving from alloc_iova_fast under a constant',
+      path: IOMMU,
+      code: `static bool demo_iova_try_alloc(struct device *dev, struct iova_domain *iovad,
+		struct dma_iova_state *state, size_t size)
+{
+	unsigned long shift = iova_shift(iovad);
+	unsigned long pfn;
+
+	pfn = alloc_iova_fast(iovad, iova_align(iovad, size) >> shift,
+			      U64_MAX >> shift, true);
+	if (!pfn)
+		return false;
+	state->addr = (dma_addr_t)pfn << shift;
+	state->__size = size;
+	return true;
+}
+`,
+      errors: [{ line: 8, column: 10, message: CONSTANT_MSG('U64_MAX', ' (DMA_BIT_MASK(64))', 'dma_get_mask(dev)') }],
+      output: null,
     },
     {
       name: 'an allocator given a limit that uses a constant instead',
