@@ -1,6 +1,6 @@
 // Precision run of the iova/* mission rules over real kernel code (issue 4, item 7): every report
 // on drivers/iommu/, kernel/dma/ and the DMA-using files of shared/kernel/dma-files.txt, for triage.
-// Usage: node --import tsx bench/iova-precision.ts [/work/linux] [--list extra-files.txt]
+// Usage: node --import tsx bench/iova-precision.ts [/work/linux] [--list extra-files.txt] [--dirs a,b,...]
 // Benchmark only: the kernel tree is never a test dependency.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -23,7 +23,8 @@ function walk(dir: string, out: string[]): void {
 }
 
 const files = new Set<string>();
-for (const dir of ['drivers/iommu', 'kernel/dma']) {
+const dirsArg = process.argv.includes('--dirs') ? process.argv[process.argv.indexOf('--dirs') + 1].split(',') : [];
+for (const dir of ['drivers/iommu', 'kernel/dma', ...dirsArg]) {
   const list: string[] = [];
   walk(join(root, dir), list);
   list.forEach((f) => files.add(f));

@@ -196,6 +196,9 @@ export const sizeOverflowRule = createRule<MessageId>({
     if (context.options.latent === true) found.push(...latentWraps(fn, a, context));
     const seen = new Set<number>();
     for (const f of found) {
+      // the caller-supplied input that overflows: a parameter the length is made of
+      const param = f.param ?? valueSources(a, f.node, LENGTH_PARTS, 32).find((n) => isParameterValue(a, n))?.text;
+      const big = f.messageId === 'arithmetic32' ? (f.data.limit === '2 GiB' ? '0x80000' : '0x100000') : '0x100000000';
       if (seen.has(f.node.id)) continue;
       seen.add(f.node.id);
       const latent = f.messageId === 'latentWrap';
@@ -208,7 +211,7 @@ export const sizeOverflowRule = createRule<MessageId>({
           mode: 'confirm',
           function: fn.name,
           scenario: { arch: latent ? 32 : 64 },
-          inputs: latent ? { [f.param ?? 'size']: '0xffffffff', phys: 'G-1' } : { size: '0x100000000' },
+          inputs: latent ? { [param ?? 'size']: '0xffffffff', phys: 'G-1' } : { [param ?? 'size']: big },
           expect: { invariants: ['size-no-wrap', 'reservation-covers-buffer', 'mapping-covers-buffer'], description: 'the length wraps to a small value' },
         },
       });

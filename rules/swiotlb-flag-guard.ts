@@ -2,7 +2,7 @@
 // DMA_IOVA_USE_SWIOTLB flag) with no dominating rejection of sizes that have bit 63 set, tests of
 // the flag that cannot reject them, and a __size field narrower than 64 bits.
 // Confidence: high.
-import { analyze, negateCondition, printExpr, seeThrough, toExpr, type Expr, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentOf, calleeName, castParts, negateCondition, printExpr, seeThrough, toExpr, type Expr, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { impliesBitClear } from '../c/index.js';
 import { COPIES, valueSources } from '../c/index.js';
 import { INTERNAL_ALLOCATORS, isParameterValue, mentionsAny, unwrapExpression } from './iova-common.js';
@@ -78,7 +78,14 @@ function repairOf(test: SyntaxNode): string | undefined {
   const r = test.childForFieldName('right');
   if (!l || !r || !op) return undefined;
   const [sizeSide, flag] = isFlagConstant(r) ? [l, r] : [r, l];
-  const inner = unwrapExpression(sizeSide);
+  // the wide value under a narrowing: (u32)size, (u32)(size), lower_32_bits(size)
+  let inner = unwrapExpression(sizeSide);
+  for (let i = 0; i < 4; i++) {
+    const cast = castParts(inner);
+    const next = cast ? cast.value : inner.type === 'call_expression' && calleeName(inner) === 'lower_32_bits' ? argumentOf(inner, 0) : undefined;
+    if (!next) break;
+    inner = unwrapExpression(next);
+  }
   if (op === '==' || op === '&') return `(u64)${inner.text} & ${flag.text}`;
   return undefined;
 }

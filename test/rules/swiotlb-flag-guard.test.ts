@@ -10,6 +10,7 @@ const AFTER_MSG = 'IOVA is reserved before `size` is checked for bit 63 (DMA_IOV
 const noCheck = tryAlloc({ guards: ZERO });
 const equality = tryAlloc({ guards: '\tif (!size || size == DMA_IOVA_USE_SWIOTLB)\n\t\treturn false;\n' });
 const narrowed = tryAlloc({ guards: ZERO + '\tif (WARN_ON_ONCE((u32)size & DMA_IOVA_USE_SWIOTLB))\n\t\treturn false;\n' });
+const lower = tryAlloc({ guards: ZERO + '\tif (WARN_ON_ONCE(lower_32_bits(size) & DMA_IOVA_USE_SWIOTLB))\n\t\treturn false;\n' });
 const afterAlloc = tryAlloc({ guards: ZERO, after: '\tif (WARN_ON_ONCE((u64)size & DMA_IOVA_USE_SWIOTLB))\n\t\treturn false;\n' });
 const warnOnly = tryAlloc({ guards: ZERO + '\tWARN_ON_ONCE(size & DMA_IOVA_USE_SWIOTLB);\n' });
 const otherBit = tryAlloc({ guards: ZERO + '\tif (size & BIT_ULL(62))\n\t\treturn false;\n' });
@@ -68,6 +69,13 @@ runRuleTests(swiotlbFlagGuardRule, {
       path: DMA_IOMMU,
       errors: [{ messageId: 'wrongTest', message: wrongMsg('(u32)size & DMA_IOVA_USE_SWIOTLB'), ...at(narrowed, '(u32)size') }],
       output: narrowed.replace('(u32)size & DMA_IOVA_USE_SWIOTLB', '(u64)size & DMA_IOVA_USE_SWIOTLB'),
+    },
+    {
+      name: 'the test on lower_32_bits(size)',
+      code: lower,
+      path: DMA_IOMMU,
+      errors: [{ messageId: 'wrongTest', message: wrongMsg('lower_32_bits(size) & DMA_IOVA_USE_SWIOTLB'), ...at(lower, 'lower_32_bits') }],
+      output: lower.replace('lower_32_bits(size) & DMA_IOVA_USE_SWIOTLB', '(u64)size & DMA_IOVA_USE_SWIOTLB'),
     },
     { name: 'a right test after the allocation', code: afterAlloc, path: DMA_IOMMU, errors: [{ messageId: 'guardAfterAlloc', message: AFTER_MSG, ...at(afterAlloc, 'iommu_dma_alloc_iova(domain') }] },
     { name: 'WARN_ON_ONCE that warns and stores anyway', code: warnOnly, path: DMA_IOMMU, errors: [{ message: STORE_MSG, ...at(warnOnly, 'state->__size = size') }] },
