@@ -35,6 +35,8 @@ export default createRule<MessageId>({
     docs: 'rules/mask-truncation.md',
     appliesTo: 'both',
     fixable: true,
+    // every check reads one declaration, store, return or argument: sound on functions rebuilt from hunks
+    needsWholeFunction: false,
     messages: {
       narrowStore: 'mask `{{value}}` stored in `{{type}} {{target}}`: {{effect}}',
       narrowReturn: 'mask `{{value}}` returned as `{{type}}` from {{fn}}(): {{effect}}',
