@@ -171,6 +171,7 @@ export const linkPadOffsetRule = createRule<MessageId>({
     docs: 'rules/link-pad-offset.md',
     appliesTo: 'both',
     fixable: false,
+    prefilter: ['dma_iova_link', 'dma_iova_try_alloc', ...GRANULE_MAPPERS.keys(), 'iommu_dma_iova_link_swiotlb'],
     messages: {
       implementationUnchecked: '{{callee}}() links `{{phys}}` at `{{offset}}` with no dominating check that an unaligned {{phys}} is linked only at offset 0: reject `iova_offset(iovad, {{phys}}) && {{offset}} > 0` first',
       callerUnaligned: '`{{phys}}` may start inside a granule (`{{why}}`) but is linked at `{{offset}}`: only the link at offset 0 may be unaligned (dma_iova_link() warns and returns -EIO)',

@@ -189,6 +189,7 @@ export const offsetAddrRule = createRule<MessageId>({
     docs: 'rules/offset-addr.md',
     appliesTo: 'both',
     fixable: true,
+    prefilter: [...BASE_ALLOCATORS, ...GRANULE_MAPPERS.keys(), 'dma_iova_try_alloc'],
     messages: {
       missing: '`{{value}}` is published as the DMA address without the in-granule offset `{{offset}}`: byte k of the buffer is not at this address + k',
       twice: '`{{value}}` adds the in-granule offset of phys {{count}} times: byte k of the buffer is not at this address + k',

@@ -188,6 +188,7 @@ export const offsetFreeRule = createRule<MessageId>({
     docs: 'rules/offset-free.md',
     appliesTo: 'both',
     fixable: true,
+    prefilter: [...GRANULE_FREES.keys(), 'dma_iova_destroy'],
     messages: {
       startNotRewound: '{{callee}}() starts at `{{start}}`, taken from the unaligned DMA address `{{address}}` without rewinding its in-granule offset: it does not release the range that was reserved',
       lengthNotRealigned: '{{callee}}() releases `{{length}}`, which leaves out the in-granule offset of `{{address}}`: it does not release the range that was reserved',

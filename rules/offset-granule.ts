@@ -82,6 +82,7 @@ export const offsetGranuleRule = createRule<MessageId>({
     docs: 'rules/offset-granule.md',
     appliesTo: 'implementation',
     fixable: true,
+    prefilter: [...INTERNAL_ALLOCATORS.keys(), ...GRANULE_MAPPERS.keys(), ...GRANULE_FREES.keys(), 'dma_iova_state'],
     messages: {
       pageUnit: '`{{text}}` counts in CPU pages, but {{target}} is in IOVA granules, which differ from PAGE_SIZE on some IOMMUs: use {{advice}}',
     },

@@ -84,6 +84,7 @@ export const offsetSizeRule = createRule<MessageId>({
     docs: 'rules/offset-size.md',
     appliesTo: 'implementation',
     fixable: true,
+    prefilter: WORDS,
     messages: {
       reservation: '{{callee}}() reserves `{{length}}`, which leaves out the in-granule offset `{{offset}}` of phys: the buffer\'s last bytes fall outside the reservation',
       mapping: '{{callee}}() maps from the rewound phys but for `{{length}}`, which leaves out the in-granule offset `{{offset}}`: the buffer\'s last bytes are not mapped',

@@ -80,6 +80,7 @@ export const rawSizeAccessRule = createRule<MessageId>({
     appliesTo: 'both',
     fixable: true,
     needsWholeFunction: false,
+    prefilter: ['__size'],
     messages: {
       rawLength: '`{{access}}` carries the DMA_IOVA_USE_SWIOTLB flag in bit 63: read the size with dma_iova_size({{state}})',
       privateRead: '`{{access}}` is private to the DMA core: use {{api}}',

@@ -176,6 +176,7 @@ export const sizeOverflowRule = createRule<MessageId>({
     docs: 'rules/size-overflow.md',
     appliesTo: 'both',
     fixable: false,
+    prefilter: [...SINKS.keys()],
     messages: {
       narrowed: '`{{value}}` is a 64-bit length narrowed to `{{type}}`: sizes of 4 GiB and more wrap to a small IOVA length',
       arithmetic32: '`{{value}}` is computed in `{{type}}` (32 bits) before it becomes a size_t length: it overflows at {{limit}}; widen an operand first (e.g. `(size_t)n << PAGE_SHIFT`) or use size_mul()',

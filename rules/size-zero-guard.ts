@@ -163,6 +163,7 @@ export const sizeZeroGuardRule = createRule<MessageId>({
     docs: 'rules/size-zero-guard.md',
     appliesTo: 'both',
     fixable: true,
+    prefilter: WORDS,
     messages: {
       unguardedAlloc: '{{callee}}() reserves IOVA for a size derived from `{{param}}` with no dominating check that `{{param}}` is not 0',
       unguardedLength: '`{{length}}` is a size minus a pad and may be 0: {{callee}}() is reached with no check that it is non-zero',

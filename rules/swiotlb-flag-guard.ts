@@ -174,6 +174,7 @@ export const swiotlbFlagGuardRule = createRule<MessageId>({
     docs: 'rules/swiotlb-flag-guard.md',
     appliesTo: 'implementation',
     fixable: true,
+    prefilter: ['__size', 'dma_iova_state'],
     messages: {
       unguardedStore: '`{{param}}` is stored in __size with no dominating check that bit 63 (DMA_IOVA_USE_SWIOTLB) is clear: reject `(u64){{param}} & DMA_IOVA_USE_SWIOTLB` first',
       guardAfterAlloc: 'IOVA is reserved before `{{param}}` is checked for bit 63 (DMA_IOVA_USE_SWIOTLB): move the check before the allocation',
