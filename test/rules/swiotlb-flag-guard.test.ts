@@ -49,6 +49,34 @@ runRuleTests(swiotlbFlagGuardRule, {
       code: tryAlloc({ guards: '\tif (!(size && !(size & (1ULL << 63))))\n\t\treturn false;\n' }),
       path: DMA_IOMMU,
     },
+    {
+      name: 'through a goto to an exit label',
+      code: `static bool demo_iova_alloc(struct device *dev, struct dma_iova_state *state,
+\t\t\t    phys_addr_t phys, size_t size)
+{
+\tstruct iommu_domain *domain = iommu_get_dma_domain(dev);
+\tstruct iova_domain *iovad = &domain->iova_cookie->iovad;
+\tsize_t iova_off = iova_offset(iovad, phys);
+\tdma_addr_t addr;
+
+\tif (!size)
+\t\tgoto out_fail;
+\tif (WARN_ON_ONCE(size & BIT_ULL(63)))
+\t\tgoto out_fail;
+\taddr = iommu_dma_alloc_iova(domain, iova_align(iovad, size + iova_off),
+\t\t\t\t    dma_get_mask(dev), dev);
+\tif (!addr)
+\t\tgoto out_fail;
+\tstate->addr = addr + iova_off;
+\tstate->__size = size;
+\treturn true;
+
+out_fail:
+\treturn false;
+}
+`,
+      path: DMA_IOMMU,
+    },
     { name: 'a driver writing __size without reserving IOVA is iova/raw-size-access\'s', code: 'static void demo_reset(struct dma_iova_state *state, size_t len)\n{\n\tstate->__size = len;\n}\n' },
     { name: 'the core ORing the flag into the state', code: 'static void demo_mark_bounced(struct dma_iova_state *state)\n{\n\tstate->__size |= DMA_IOVA_USE_SWIOTLB;\n}\n', path: DMA_IOMMU },
     { name: 'a 64-bit __size', code: 'struct dma_iova_state {\n\tdma_addr_t addr;\n\tu64 __size;\n};\n', path: 'include/linux/dma-mapping.h' },
