@@ -300,3 +300,30 @@ export function valueSourcesWithEnds(a: FunctionAnalysis, node: SyntaxNode, carr
 
 /** Carriers for lengths: `+` and `|`, iova_align/ALIGN/PAGE_ALIGN, shifts (granule counts). */
 export const LENGTH_CARRIERS = NONZERO_CARRIERS;
+
+/**
+ * Every call of `fn` in the change passes, for parameter `param`, a value `prove` accepts in the
+ * caller (a static helper whose callers make the check): false when `fn` has no caller in the
+ * change, or when some call site is not proven.
+ */
+export function provenAtEveryCall(
+  fn: FunctionInfo,
+  param: string,
+  functions: ReadonlyMap<string, ChangeFunction>,
+  prove: (caller: FunctionAnalysis, arg: SyntaxNode) => boolean,
+): boolean {
+  const index = fn.params.findIndex((p) => p.name === param);
+  if (index < 0) return false;
+  let calls = 0;
+  for (const { fn: caller } of functions.values()) {
+    if (caller === fn || !caller.node.text.includes(`${fn.name}(`)) continue;
+    const a = analyze(caller);
+    if (!a.cfg) return false;
+    for (const call of a.callsTo(fn.name)) {
+      calls++;
+      const arg = argumentsOf(call)[index];
+      if (!arg || !prove(a, arg)) return false;
+    }
+  }
+  return calls > 0;
+}

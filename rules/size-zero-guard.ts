@@ -13,6 +13,7 @@ import {
   mentionsAny,
   offsetAt,
   physParams,
+  provenAtEveryCall,
   unwrapExpression,
   type CallShape,
 } from './iova-common.js';
@@ -75,6 +76,8 @@ function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: Rul
     if (params.length === 0) continue; // not a size the caller supplies
     if (sources.some((s) => provenNonZero(a, s, context.functions))) continue;
     const param = params[0].text;
+    // a static helper whose every caller in the change rejects 0 first
+    if (provenAtEveryCall(fn, param, context.functions, (caller, arg) => valueSources(caller, arg, NONZERO_CARRIERS).some((s) => provenNonZero(caller, s, context.functions)))) continue;
     const phys = physParams(fn)[0];
     const fix = guardInsertion(fn, context.file.text, call, param);
     reported.add(call.id);

@@ -5,7 +5,7 @@
 import { analyze, argumentOf, calleeName, castParts, negateCondition, printExpr, seeThrough, toExpr, type Expr, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { impliesBitClear } from '../c/index.js';
 import { COPIES, valueSources } from '../c/index.js';
-import { INTERNAL_ALLOCATORS, isParameterValue, mentionsAny, unwrapExpression } from './iova-common.js';
+import { INTERNAL_ALLOCATORS, isParameterValue, mentionsAny, provenAtEveryCall, unwrapExpression } from './iova-common.js';
 import { createRule, type RuleContext } from './types.js';
 
 type MessageId = 'unguardedStore' | 'guardAfterAlloc' | 'wrongTest' | 'narrowField';
@@ -107,6 +107,8 @@ function checkStores(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext
     const allocProven = before.every((call) => bitClearAt(a, call, targets, context));
     if (storeProven && allocProven) continue;
     const param = params[0].text;
+    // a static helper whose every caller in the change rejects the flag bit first
+    if (provenAtEveryCall(fn, param, context.functions, (caller, arg) => valueSources(caller, arg, COPIES).some((s) => bitClearAt(caller, s, [caller.exprOf(s)], context)))) continue;
     const sim = {
       mode: 'confirm' as const,
       function: fn.name,

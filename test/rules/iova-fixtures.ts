@@ -117,3 +117,15 @@ export function free(parts: { start?: string; length?: string; size?: string } =
 }
 `;
 }
+
+/** An exported try_alloc whose guards (given) come before it calls a static helper that reserves. */
+export function wrapped(guards: string): string {
+  return `${tryAlloc({ name: 'demo_iova_reserve', guards: '' })}
+bool demo_iova_try_alloc(struct device *dev, struct dma_iova_state *state,
+\t\t\t phys_addr_t phys, size_t size)
+{
+\tmemset(state, 0, sizeof(*state));
+${guards}\treturn demo_iova_reserve(dev, state, phys, size);
+}
+`;
+}

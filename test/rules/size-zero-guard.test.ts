@@ -1,5 +1,5 @@
 import { sizeZeroGuardRule } from '../../rules/size-zero-guard.js';
-import { DMA_IOMMU, MAINLINE_GUARDS, at, tryAlloc } from './iova-fixtures.js';
+import { DMA_IOMMU, MAINLINE_GUARDS, at, tryAlloc, wrapped } from './iova-fixtures.js';
 import { runRuleTests } from './rule-tester.js';
 
 const ALLOC_MSG = 'iommu_dma_alloc_iova() reserves IOVA for a size derived from `size` with no dominating check that `size` is not 0';
@@ -36,6 +36,7 @@ const helperElse = tryAlloc({
   before: 'static bool demo_phys_ok(phys_addr_t phys, size_t size)\n{\n\treturn phys != 0;\n}\n\n',
   guards: '\tif (!demo_phys_ok(phys, size))\n\t\treturn false;\n',
 });
+const wrapperUnchecked = wrapped('\tif (WARN_ON_ONCE((u64)size & DMA_IOVA_USE_SWIOTLB))\n\t\treturn false;\n');
 const middleUnchecked = middle('\tif (phys)\n');
 const linkCaller = `static int demo_link_tail(struct device *dev, struct dma_iova_state *state,
 \t\t\t  phys_addr_t phys, size_t mapped, size_t len, size_t pad)
@@ -91,6 +92,7 @@ out_fail:
       path: DMA_IOMMU,
     },
     { name: 'BUG_ON(!size)', code: tryAlloc({ guards: '\tBUG_ON(!size);\n' }), path: DMA_IOMMU },
+    { name: 'the guard in the exported wrapper, the allocation in its static helper', code: wrapped(MAINLINE_GUARDS), path: DMA_IOMMU },
     { name: 'the aligned middle linked only if (size) (the D5 fix)', code: middle('\tif (size)\n'), path: DMA_IOMMU },
     {
       name: 'a pad subtraction behind a comparison made before it',
@@ -124,6 +126,7 @@ out_fail:
       errors: [{ messageId: 'unguardedAlloc', message: ALLOC_MSG, ...at(noGuard, ALLOC), severity: 'error' }],
       output: noGuard.replace('\taddr = iommu_dma_alloc_iova', '\tif (WARN_ON_ONCE(!size))\n\t\treturn false;\n\n\taddr = iommu_dma_alloc_iova'),
     },
+    { name: 'a wrapper that does not check before calling the helper', code: wrapperUnchecked, path: DMA_IOMMU, errors: [{ message: ALLOC_MSG, ...at(wrapperUnchecked, ALLOC) }] },
     { name: 'a guard after the allocation does not count', code: afterAlloc, path: DMA_IOMMU, errors: [{ message: ALLOC_MSG, ...at(afterAlloc, ALLOC) }] },
     { name: 'a guard on one branch only', code: oneBranch, path: DMA_IOMMU, errors: [{ message: ALLOC_MSG, ...at(oneBranch, ALLOC) }] },
     { name: 'a guard on the wrong variable', code: wrongVariable, path: DMA_IOMMU, errors: [{ message: ALLOC_MSG, ...at(wrongVariable, ALLOC) }] },

@@ -1,5 +1,5 @@
 import { swiotlbFlagGuardRule } from '../../rules/swiotlb-flag-guard.js';
-import { DMA_IOMMU, at, tryAlloc } from './iova-fixtures.js';
+import { DMA_IOMMU, MAINLINE_GUARDS, at, tryAlloc, wrapped } from './iova-fixtures.js';
 import { runRuleTests } from './rule-tester.js';
 
 const ZERO = '\tif (WARN_ON_ONCE(!size))\n\t\treturn false;\n';
@@ -14,6 +14,7 @@ const lower = tryAlloc({ guards: ZERO + '\tif (WARN_ON_ONCE(lower_32_bits(size) 
 const afterAlloc = tryAlloc({ guards: ZERO, after: '\tif (WARN_ON_ONCE((u64)size & DMA_IOVA_USE_SWIOTLB))\n\t\treturn false;\n' });
 const warnOnly = tryAlloc({ guards: ZERO + '\tWARN_ON_ONCE(size & DMA_IOVA_USE_SWIOTLB);\n' });
 const otherBit = tryAlloc({ guards: ZERO + '\tif (size & BIT_ULL(62))\n\t\treturn false;\n' });
+const wrapperUnchecked = wrapped(ZERO);
 const narrowStruct = 'struct dma_iova_state {\n\tdma_addr_t addr;\n\tsize_t __size;\n};\n';
 const packed = `static bool demo_iova_adopt(struct device *dev, struct dma_iova_state *state,
 \t\t\t    dma_addr_t base, size_t size)
@@ -79,6 +80,7 @@ out_fail:
     },
     { name: 'a driver writing __size without reserving IOVA is iova/raw-size-access\'s', code: 'static void demo_reset(struct dma_iova_state *state, size_t len)\n{\n\tstate->__size = len;\n}\n' },
     { name: 'the core ORing the flag into the state', code: 'static void demo_mark_bounced(struct dma_iova_state *state)\n{\n\tstate->__size |= DMA_IOVA_USE_SWIOTLB;\n}\n', path: DMA_IOMMU },
+    { name: 'the guard in the exported wrapper, the store in its static helper', code: wrapped(MAINLINE_GUARDS), path: DMA_IOMMU },
     { name: 'a 64-bit __size', code: 'struct dma_iova_state {\n\tdma_addr_t addr;\n\tu64 __size;\n};\n', path: 'include/linux/dma-mapping.h' },
     { name: 'a copy of another state\'s size needs no test', code: 'static void demo_copy(struct dma_iova_state *to, struct dma_iova_state *from)\n{\n\tto->__size = from->__size;\n}\n', path: DMA_IOMMU },
   ],
@@ -106,6 +108,7 @@ out_fail:
       output: lower.replace('lower_32_bits(size) & DMA_IOVA_USE_SWIOTLB', '(u64)size & DMA_IOVA_USE_SWIOTLB'),
     },
     { name: 'a right test after the allocation', code: afterAlloc, path: DMA_IOMMU, errors: [{ messageId: 'guardAfterAlloc', message: AFTER_MSG, ...at(afterAlloc, 'iommu_dma_alloc_iova(domain') }] },
+    { name: 'a wrapper that checks only for 0 before calling the helper', code: wrapperUnchecked, path: DMA_IOMMU, errors: [{ message: STORE_MSG, ...at(wrapperUnchecked, 'state->__size = size') }] },
     { name: 'WARN_ON_ONCE that warns and stores anyway', code: warnOnly, path: DMA_IOMMU, errors: [{ message: STORE_MSG, ...at(warnOnly, 'state->__size = size') }] },
     { name: 'a mask other than the flag bit', code: otherBit, path: DMA_IOMMU, errors: [{ message: STORE_MSG, ...at(otherBit, 'state->__size = size') }] },
     {
