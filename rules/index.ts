@@ -14,6 +14,7 @@ import { offsetFreeRule } from './offset-free.js';
 import { offsetGranuleRule } from './offset-granule.js';
 import { linkPadOffsetRule } from './link-pad-offset.js';
 import { sizeOverflowRule } from './size-overflow.js';
+import { LIFECYCLE_RULES } from './lifecycle/registry.js';
 
 export const allRules: readonly Rule[] = [
   // iova/* mission rules (issue 4, part A)
@@ -32,4 +33,6 @@ export const allRules: readonly Rule[] = [
   maskCheckEnd,
   setMaskUnchecked,
   bitMaskArg,
+  // lifecycle and layering rules (issue 6)
+  ...LIFECYCLE_RULES,
 ];

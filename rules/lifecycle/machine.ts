@@ -323,6 +323,12 @@ export class LifecycleMachine {
         }
       }
     }
+    // `if (mapped)` not taken: nothing that mapped counts is linked
+    const tested = ident ?? (x.type === 'field_expression' ? x : undefined);
+    if (tested && !truthy) {
+      const t = this.atomText(tested);
+      for (const o of s.objs.values()) o.links = o.links.filter((l) => l.sum !== t);
+    }
     if (!ident) return;
     const type = this.analysis.defUse?.variableOf(ident)?.type ?? '';
     const name = this.text(ident);
@@ -470,6 +476,11 @@ export class LifecycleMachine {
       const key = keyOfObject(targetExpr);
       if (s.objs.has(key.text) || this.linkedKeys.has(key.text) || this.allocatedKeys.has(key.text)) this.clear(s, key);
     }
+    // `mapped += len` after a link of len: mapped counts what is linked
+    if (value && effect.op === '+=') {
+      const added = printExpr(stripCasts(this.expr(value)));
+      for (const o of s.objs.values()) for (const l of o.links) if (!l.sum && l.sizeWritten === added) l.sum = text;
+    }
     if (value && effect.op === '=' && isTrackedLvalue(targetExpr)) {
       const v = this.valueOf(value, s);
       if (v !== undefined) s.vals.set(text, v);
@@ -537,6 +548,7 @@ export class LifecycleMachine {
       synced: false,
       owned: true,
       mustSync: true,
+      sizeWritten: args[api.size] ? printExpr(stripCasts(this.expr(args[api.size]))) : '',
     };
   }
 
@@ -636,12 +648,14 @@ export class LifecycleMachine {
         this.checkUse(o, call, api);
         if (this.discarded(call)) {
           this.markSynced(o);
+          o.didSync = true;
           return [s];
         }
         const failed = cloneState(s);
         failed.calls.set(site, 'err');
         failed.failure ??= { site, line, callee: api.name };
         this.markSynced(o);
+        o.didSync = true;
         s.calls.set(site, 'zero');
         return [s, failed];
       }
@@ -753,7 +767,8 @@ export class LifecycleMachine {
     if (api.addr < 0) return;
     const addrNode = args[api.addr];
     if (!addrNode) return;
-    const addr = this.argText(addrNode);
+    // as written: a reassignment of the variable forgets it (the path follows stores)
+    const addr = printExpr(stripCasts(this.expr(addrNode)));
     if (this.sink) {
       const before = s.unmapped.get(addr);
       if (before !== undefined) {
@@ -762,7 +777,9 @@ export class LifecycleMachine {
       for (const o of s.objs.values()) {
         if (o.phase !== 'allocated' && o.phase !== 'entry-iova') continue;
         const pointer = printExpr(pointerOfKey({ text: o.key, expr: o.expr }));
-        if (mentionsWord(addr, `${o.key}.addr`) || mentionsWord(addr, `${pointer}->addr`)) {
+        const resolved = this.argText(addrNode);
+        const reads = (t: string): boolean => mentionsWord(t, `${o.key}.addr`) || mentionsWord(t, `${pointer}->addr`) || mentionsWord(t, `(${pointer})->addr`);
+        if (reads(addr) || reads(resolved)) {
           this.sink.add({ rule: 'iova/double-unmap', messageId: 'coalescedUnmap', node: call, data: { callee: api.name, addr, state: this.named(o) }, failing: [] });
         }
       }
@@ -1019,7 +1036,7 @@ export class LifecycleMachine {
     const effects: ObjEffect[] = [];
     for (const o of state.objs.values()) {
       if (!this.callerVisible(o.key, o.expr)) continue;
-      const touched = o.phase !== 'entry' || o.links.length > 0 || o.holdsDirect || o.partial;
+      const touched = o.phase !== 'entry' || o.links.length > 0 || o.holdsDirect || o.partial || o.didSync;
       const pre = o.phase === 'entry-iova' ? 'iova' : o.phase === 'entry-direct' ? 'direct' : o.pre;
       if (!touched && !pre) continue;
       effects.push({
@@ -1029,7 +1046,7 @@ export class LifecycleMachine {
         owned: o.owned,
         holdsDirect: !!o.holdsDirect,
         links: o.links.map((l) => ({ synced: l.synced, owned: l.owned, mustSync: l.mustSync })),
-        syncedAny: o.links.length > 0 && o.links.every((l) => l.synced),
+        syncedAny: !!o.didSync,
         unlinkedAll: false,
         partial: !!o.partial,
       });

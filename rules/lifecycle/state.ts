@@ -37,6 +37,9 @@ export interface LinkRecord {
   mustSync: boolean;
   /** Linked by a helper of the change (site is the helper call). */
   viaHelper?: string;
+  /** The length argument as written, and the variable that sums it (`mapped += len`). */
+  sizeWritten?: string;
+  sum?: string;
 }
 
 export interface ObjState {
@@ -65,6 +68,8 @@ export interface ObjState {
   releasedLine?: number;
   /** Handed to a function of unknown behaviour after it was mapped. */
   escaped?: boolean;
+  /** A dma_iova_sync() of this state succeeded on this path. */
+  didSync?: boolean;
   /** What dma_use_iova() said about a state from the caller (kept through later changes). */
   pre?: 'iova' | 'direct';
 }
@@ -140,8 +145,9 @@ export function stateKey(s: PathState): string {
         o.partial ? 1 : 0,
         o.escaped ? 1 : 0,
         o.pre ?? '',
+        o.didSync ? 1 : 0,
         o.releasedSite ?? '',
-        o.links.map((l) => `${l.site}:${l.synced ? 1 : 0}${l.owned ? 1 : 0}${l.mustSync ? 1 : 0}`).join(','),
+        o.links.map((l) => `${l.site}:${l.synced ? 1 : 0}${l.owned ? 1 : 0}${l.mustSync ? 1 : 0}${l.sum ?? ''}`).join(','),
       ].join('|'),
     );
   const map = (m: Map<string, unknown>): string => [...m.entries()].sort().map(([k, v]) => `${k}=${String(v)}`).join(';');

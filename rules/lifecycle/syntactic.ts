@@ -149,8 +149,9 @@ function outOfRange(sites: ApiSite[], a: FunctionAnalysis, out: Observation[]): 
       if (!sizeNode) continue;
       let end = linearForm(offsetArg ? { kind: 'binary', op: '+', left: resolve(offsetArg), right: resolve(sizeNode) } : resolve(sizeNode));
       if (!end) continue;
+      const inReservation = (name: string): boolean => [...reserved.terms.keys()].some((m) => m.split('*').includes(name));
       for (const [name, bound] of indexBounds(a, s.call)) {
-        if (![...end.terms.keys()].some((m) => m.split('*').includes(name))) continue;
+        if (inReservation(name) || ![...end.terms.keys()].some((m) => m.split('*').includes(name))) continue;
         end = substituteAtom(end, name, bound);
         if (!end) break;
       }
