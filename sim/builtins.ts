@@ -3,7 +3,7 @@
 // IS_ALIGNED/BIT_ULL/GENMASK_ULL/check_*_overflow/size_* compute as the kernel headers do in the
 // scenario's data model, logging is a no-op, allocators hand out fresh memory (or fail when told).
 // Facts from include/linux/{minmax,align,bits,overflow,err,mm}.h, in our words.
-import type { SyntaxNode } from '../c/index.js';
+import type { SNode } from './tree.js';
 import { kernelMacros } from '../c/index.js';
 import { PHYS_BASE, type DeviceObj, type DmaIovaStateObj, type PageObj } from '../model/index.js';
 import { BOOL, INT, ULLONG, commonType, intTypeNamed, isInt, promote, sizeT, slong, ulong, UINT, wrapTo, type CType, type IntT } from './ctype.js';
@@ -11,7 +11,7 @@ import { StopRun, unsupported } from './errors.js';
 import { isAllocator, squeeze, type Interpreter } from './interpreter.js';
 import { SimStruct, intValue, nullPointer, type LValue, type Value } from './values.js';
 
-type Builtin = (ip: Interpreter, call: SyntaxNode, args: SyntaxNode[], name: string) => Value;
+type Builtin = (ip: Interpreter, call: SNode, args: SNode[], name: string) => Value;
 
 const table = new Map<string, Builtin>();
 const define = (names: string | string[], f: Builtin): void => {
@@ -25,7 +25,7 @@ export function hasBuiltin(name: string): boolean {
   return table.has(name) || LOGGING.test(name) || NO_OPS.test(name) || isAllocator(name);
 }
 
-export function callBuiltin(ip: Interpreter, name: string, call: SyntaxNode, args: SyntaxNode[]): Value {
+export function callBuiltin(ip: Interpreter, name: string, call: SNode, args: SNode[]): Value {
   const f = table.get(name);
   if (f) return f(ip, call, args, name);
   if (LOGGING.test(name)) return intValue(0n, INT);
@@ -39,19 +39,19 @@ export function callBuiltin(ip: Interpreter, name: string, call: SyntaxNode, arg
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-function arg(ip: Interpreter, args: SyntaxNode[], i: number, call: SyntaxNode): SyntaxNode {
+function arg(ip: Interpreter, args: SNode[], i: number, call: SNode): SNode {
   const a = args[i];
   if (!a) throw unsupported(`${squeeze(call.text)}: missing argument ${i + 1}`, ip.line(call));
   return a;
 }
 
-function intArg(ip: Interpreter, args: SyntaxNode[], i: number, call: SyntaxNode): { v: bigint; t: IntT } {
+function intArg(ip: Interpreter, args: SNode[], i: number, call: SNode): { v: bigint; t: IntT } {
   const n = arg(ip, args, i, call);
   return ip.toInt(ip.evalExpr(n), n);
 }
 
 /** The type named by a macro's type argument (`min_t(size_t, ...)`). */
-function typeArg(ip: Interpreter, args: SyntaxNode[], i: number, call: SyntaxNode): IntT {
+function typeArg(ip: Interpreter, args: SNode[], i: number, call: SNode): IntT {
   const text = arg(ip, args, i, call).text;
   const t = ip.typeFromText(text);
   if (!isInt(t)) throw unsupported(`type argument ${text}`, ip.line(call));
@@ -72,7 +72,7 @@ function inType(x: { v: bigint; t: IntT }, t: IntT): bigint {
 }
 
 /** Records an interpreted WARN in the trace: an entry with one event of kind 'warn'. */
-export function recordWarn(ip: Interpreter, macro: string, condition: string, node: SyntaxNode): void {
+export function recordWarn(ip: Interpreter, macro: string, condition: string, node: SNode): void {
   const line = ip.line(node);
   const once = /ONCE/.test(macro);
   const first = ip.run.firstWarn(node.id);
@@ -83,7 +83,7 @@ export function recordWarn(ip: Interpreter, macro: string, condition: string, no
 }
 
 /** size-no-wrap: an alignment or sum a macro computes wrapped. */
-function recordWrap(ip: Interpreter, what: string, exact: bigint, stored: bigint, t: IntT, node: SyntaxNode): void {
+function recordWrap(ip: Interpreter, what: string, exact: bigint, stored: bigint, t: IntT, node: SNode): void {
   const line = ip.line(node);
   ip.world.recordBreach(
     'size-no-wrap',
@@ -175,7 +175,7 @@ define(['clamp', 'clamp_t', 'clamp_val'], (ip, call, args, name) => {
 // ---- alignment ---------------------------------------------------------------------------------
 
 /** __ALIGN_KERNEL(x, a): (x + ((typeof(x))a - 1)) & ~((typeof(x))a - 1), arithmetic in the promoted type. */
-function alignUp(ip: Interpreter, x: { v: bigint; t: IntT }, a: { v: bigint; t: IntT }, what: string, call: SyntaxNode): Value {
+function alignUp(ip: Interpreter, x: { v: bigint; t: IntT }, a: { v: bigint; t: IntT }, what: string, call: SNode): Value {
   const mask = wrapTo(wrapTo(a.v, x.t) - 1n, commonType(x.t, INT));
   const t = commonType(x.t, commonType(x.t, INT));
   const xv = wrapTo(x.v, t);
@@ -330,7 +330,7 @@ define(['size_add', 'size_sub', 'size_mul', 'array_size', 'array3_size'], (ip, c
   return int(r > max ? max : r, t);
 });
 
-function lvalueIntType(ip: Interpreter, lv: LValue, call: SyntaxNode): IntT {
+function lvalueIntType(ip: Interpreter, lv: LValue, call: SNode): IntT {
   if (lv.k === 'cell') {
     if (isInt(lv.cell.t)) return lv.cell.t;
     if (lv.cell.t.kind === 'unknown') return ulong(ip.arch);
@@ -475,7 +475,7 @@ define(['IS_ENABLED', 'IS_BUILTIN', 'IS_REACHABLE', 'IS_MODULE'], (ip, call, arg
 
 // ---- devices and pages -----------------------------------------------------------------------------
 
-function deviceArg(ip: Interpreter, args: SyntaxNode[], call: SyntaxNode): DeviceObj {
+function deviceArg(ip: Interpreter, args: SNode[], call: SNode): DeviceObj {
   const v = ip.convert(ip.evalExpr(arg(ip, args, 0, call)), { kind: 'ptr', to: { kind: 'struct', name: 'device' } }, call);
   if (v.k === 'ptr' && v.p === null) throw new StopRun('oops', `NULL device at line ${ip.line(call)}`, ip.line(call));
   if (v.k !== 'ptr' || v.p?.k !== 'obj' || v.p.obj.kind !== 'device') throw unsupported(`${squeeze(call.text)}: not a device the model knows`, ip.line(call));
@@ -517,7 +517,7 @@ define('virt_to_page', (ip, call, args) => {
 
 let allocationCount = 0;
 
-function allocate(ip: Interpreter, name: string, call: SyntaxNode, args: SyntaxNode[]): Value {
+function allocate(ip: Interpreter, name: string, call: SNode, args: SNode[]): Value {
   for (const a of args) ip.evalExpr(a);
   const line = ip.line(call);
   const failing = ip.run.shouldFail(name, 'allocations');
@@ -536,7 +536,7 @@ function allocate(ip: Interpreter, name: string, call: SyntaxNode, args: SyntaxN
   return { k: 'ptr', p: { k: 'struct', s }, to: { kind: 'void' } };
 }
 
-function injectedNull(ip: Interpreter, name: string, call: SyntaxNode, to: CType): Value {
+function injectedNull(ip: Interpreter, name: string, call: SNode, to: CType): Value {
   const entry = {
     fn: name,
     args: {},

@@ -3,7 +3,7 @@
 // refuted (every run of every representative scenario completed — no unknown construct, no
 // budget hit, no invented value — and none showed it: the guard holds), or unconfirmed (what
 // stopped it).
-import { contractFor, type ScenarioSpec, type SimRequest } from '../model/index.js';
+import { contractFor, DEFAULT_SCENARIO, evalInput, type ScenarioSpec, type SimRequest } from '../model/index.js';
 import { candidateScenarios } from './scenarios.js';
 import { emptyInputs, execute, type ExecuteResult, type InputSpec, type StatePrep } from './execute.js';
 import { checkExpect } from './expect.js';
@@ -13,7 +13,7 @@ import type { ChangeFunctionLike, Program } from './program.js';
 import { DEFAULT_BUDGETS, type Budgets, type FailPlan } from './run.js';
 import { buildWitness, shortInputs } from './witness.js';
 import type { SimOutcome, SimSettings } from './types.js';
-import { lineText } from './interpreter.js';
+import { isAllocator, lineText } from './interpreter.js';
 
 const STATE_PREPS: readonly StatePrep[] = ['zero', 'allocated', 'linked', 'bounced'];
 
@@ -35,7 +35,7 @@ export function placeInputs(request: SimRequest, params: readonly ParamInfo[], c
         inputs.states.set(p.name, expr as StatePrep);
         if (expr === 'bounced') Object.assign(constraints, { untrusted: true, pci: true, iommu: true });
       } else if (p.t.kind === 'int' || (p.t.kind === 'ptr' && (p.t.to.kind === 'void' || (p.t.to.kind === 'int' && p.t.to.bits === 8)))) {
-        inputs.params.set(p.name, [expr]);
+        inputs.params.set(p.name, p.role === 'size' ? [expr, ...sizeCompanions(expr)] : [expr]);
       } else return { error: `input ${key}: parameter ${p.name} is a ${p.typeText}, not a value the simulator can set` };
       continue;
     }
@@ -47,6 +47,13 @@ export function placeInputs(request: SimRequest, params: readonly ParamInfo[], c
     const path = role ? fieldPathForRole(cf, params, role) : undefined;
     if (path) {
       inputs.fields.set(path, expr);
+      continue;
+    }
+    const stateParam = params.find((q) => q.t.kind === 'ptr' && q.t.to.kind === 'struct' && q.t.to.name === 'dma_iova_state');
+    if ((key === 'phys' || key === 'size') && stateParam) {
+      // No parameter holds the buffer: it is the one the state was allocated (and linked) for.
+      inputs.stateBuffer[key] = key === 'size' ? [expr, ...sizeCompanions(expr)] : [expr];
+      inputs.stateDefault ??= callsAny(cf, /^(dma_iova_unlink|dma_iova_destroy|iommu_unmap|iommu_unmap_fast|__iommu_dma_unmap|dma_iova_sync)$/) ? 'linked' : 'allocated';
       continue;
     }
     if (key === 'mask') {
@@ -85,6 +92,22 @@ function fieldPathForRole(cf: ChangeFunctionLike, params: readonly ParamInfo[], 
 
 function contractRoles(fn: string): Array<string | undefined> | undefined {
   return contractFor(fn)?.params.map((p) => p.role);
+}
+
+/**
+ * Sizes tried after the one a request gives, so a guard is judged on the defect's neighbourhood
+ * too: a size with bit 63 set also as the largest values (which wrap when aligned), any other
+ * non-zero size also as one granule and one byte.
+ */
+function sizeCompanions(expr: string): string[] {
+  const v = evalInput(expr, DEFAULT_SCENARIO);
+  if (v === undefined || v === 0n) return [];
+  if (BigInt.asUintN(64, v) >= 1n << 63n) return ['SIZE_MAX - G + 1', 'SIZE_MAX'].filter((e) => e !== expr);
+  return ['G', '1'].filter((e) => e !== expr && evalInput(e, DEFAULT_SCENARIO) !== v);
+}
+
+function callsAny(cf: ChangeFunctionLike, names: RegExp): boolean {
+  return (cf.fn.body?.descendantsOfType('call_expression') ?? []).some((c) => names.test(c.childForFieldName('function')?.text ?? ''));
 }
 
 function maskBits(expr: string): number | undefined {
@@ -144,9 +167,12 @@ export function explore(
   let scenarioIndex = 0;
 
   /** All choice sequences of one scenario under one failure plan; 'found' ends the search. */
+  /** Most calls of each callee in any run of the plan without failures (how many call points to fail in turn). */
+  const callPoints = new Map<string, number>();
   const runPlan = (spec: ScenarioSpec, representative: boolean, failPlan: FailPlan): { found?: SimOutcome; reached: boolean; exhausted: boolean } => {
     let prefix: number[] | undefined = [];
     let reached = false;
+    const baseline = failPlan.size === 0;
     while (prefix) {
       if (tally.runs >= settings.maxRuns) {
         tally.budget = `run budget (${settings.maxRuns} runs) used up`;
@@ -169,6 +195,14 @@ export function explore(
         return { found: { confirmation: 'confirmed', witness: buildWitness(result, summary, check.observed.breach), note: `${request.expect.description}: ${oneLine(summary)}` }, reached: true, exhausted: false };
       }
       if (result.run.injectedFailures > 0) reached = true;
+      if (baseline) {
+        const counts = new Map<string, number>();
+        for (const c of result.run.calls) {
+          counts.set(c.fn, (counts.get(c.fn) ?? 0) + 1);
+          if (c.via === 'builtin' && isAllocator(c.fn)) counts.set('allocations', (counts.get('allocations') ?? 0) + 1);
+        }
+        for (const [fn, n] of counts) callPoints.set(fn, Math.max(callPoints.get(fn) ?? 0, n));
+      }
       const stop = result.stop ? `${result.stop.kind === 'unsupported' ? 'unsupported construct: ' : ''}${result.stop.message}` : result.internalError ? `simulator error: ${result.internalError}` : undefined;
       if (representative) {
         if (stop && !tally.stops.includes(stop)) tally.stops.push(stop);
@@ -211,7 +245,8 @@ export function explore(
     }
     if (!found && !stopAll && opts.fail.kind === 'each') {
       for (const callee of opts.fail.callees) {
-        for (let k = 0; k < 64; k++) {
+        const points = Math.min(callPoints.get(callee) ?? 0, 64);
+        for (let k = 0; k < points; k++) {
           const reached = tryPlan(new Map([[callee, k]]));
           if (found || stopAll || !reached) break;
         }

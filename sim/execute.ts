@@ -34,10 +34,14 @@ export interface InputSpec {
   fields: Map<string, string>;
   /** State parameters to prepare before the run. */
   states: Map<string, StatePrep>;
+  /** How every state parameter not named in `states` is prepared (a request gave phys/size for it). */
+  stateDefault?: StatePrep;
+  /** The buffer a prepared state is allocated (and linked) for, when no parameter holds it (candidates). */
+  stateBuffer: { phys?: string[]; size?: string[] };
 }
 
 export function emptyInputs(): InputSpec {
-  return { params: new Map(), fields: new Map(), states: new Map() };
+  return { params: new Map(), fields: new Map(), states: new Map(), stateBuffer: {} };
 }
 
 export interface ExecutePlan {
@@ -142,14 +146,24 @@ function bindParameters(plan: ExecutePlan, ip: Interpreter, out: BoundInput[], f
     const index = candidates.length > 1 ? run.choices.choose(candidates.map((c) => `${p.name} = ${c}`)) : 0;
     const expr = candidates[index]!;
     if (!given && !defaults) run.approximate(`parameter ${p.name} has no role the simulator knows: it tried 0 and 1`);
-    const v = ip.convert(evalInput(expr, p.name), p.t, plan.cf.fn.node);
+    const v = ip.convert(evalInput(expr, p.name), p.t, program.mirror(plan.cf));
     values.set(p.name, v);
     bindings.set(p.name, v);
     out.push({ name: p.name, value: v, ...(isPlainNumber(expr) ? {} : { expr }), ...(p.role ? { role: p.role } : {}), ...(!given && !defaults ? { sampled: true } : {}) });
   }
   for (const [path, expr] of plan.inputs.fields) fieldValues.set(path, evalInput(expr, path));
-  const phys = [...values.entries()].find(([n]) => params.find((p) => p.name === n)?.role === 'phys')?.[1];
-  const size = [...values.entries()].find(([n]) => params.find((p) => p.name === n)?.role === 'size')?.[1];
+  let phys = [...values.entries()].find(([n]) => params.find((p) => p.name === n)?.role === 'phys')?.[1];
+  let size = [...values.entries()].find(([n]) => params.find((p) => p.name === n)?.role === 'size')?.[1];
+  const buffer = (key: 'phys' | 'size'): Value | undefined => {
+    const candidates = plan.inputs.stateBuffer[key];
+    if (!candidates?.length) return undefined;
+    const i = candidates.length > 1 ? run.choices.choose(candidates.map((c) => `${key} = ${c}`)) : 0;
+    const v = evalInput(candidates[i]!, key);
+    out.push({ name: key, value: v, expr: candidates[i]!, role: key });
+    return v;
+  };
+  phys = buffer('phys') ?? phys;
+  size = buffer('size') ?? size;
   for (const p of params) {
     if (values.has(p.name)) {
       args.push(values.get(p.name)!);
@@ -158,7 +172,8 @@ function bindParameters(plan: ExecutePlan, ip: Interpreter, out: BoundInput[], f
     const v = pointerParameter(p, ip, plan, phys, size);
     args.push(v);
     bindings.set(p.name, v);
-    out.push({ name: p.name, value: v, ...(p.role ? { role: p.role } : {}) });
+    const prep = v.k === 'ptr' && v.p?.k === 'obj' && v.p.obj.kind === 'dma_iova_state' ? (plan.inputs.states.get(p.name) ?? plan.inputs.states.get('state') ?? plan.inputs.stateDefault) : undefined;
+    out.push({ name: p.name, value: v, ...(p.role ? { role: p.role } : {}), ...(prep && prep !== 'zero' ? { expr: prep } : {}) });
   }
   return args;
 }
@@ -181,7 +196,7 @@ function pointerParameter(p: ParamInfo, ip: Interpreter, plan: ExecutePlan, phys
       if (modelStructKind(to.name)) {
         const obj = newModelObjectFor(run, to.name);
         if (!obj) return nullPointer(to);
-        if (obj.kind === 'dma_iova_state') prepareState(run.world, obj as DmaIovaStateObj, plan.inputs.states.get(p.name) ?? plan.inputs.states.get('state'), phys, size);
+        if (obj.kind === 'dma_iova_state') prepareState(run.world, obj as DmaIovaStateObj, plan.inputs.states.get(p.name) ?? plan.inputs.states.get('state') ?? plan.inputs.stateDefault, phys, size);
         return { k: 'ptr', p: { k: 'obj', obj }, to };
       }
       return { k: 'ptr', p: { k: 'struct', s: new SimStruct(to.name, p.name, true) }, to };

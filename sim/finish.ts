@@ -7,7 +7,9 @@ import {
   assertByteAddress,
   assertPublished,
   assertTryAllocOutcome,
+  DMA_IOVA_USE_SWIOTLB,
   DMA_MAPPING_ERROR,
+  hex,
   type DmaIovaStateObj,
 } from '../model/index.js';
 import type { CType } from './ctype.js';
@@ -47,6 +49,12 @@ export function finishRun(result: ExecuteResult, mode: FinishMode, opts: { teard
   // A function that wrote state->addr/__size itself: a patched try_alloc or its allocation half.
   if (phys !== undefined && size !== undefined) {
     for (const state of run.stateWrites) assertTryAllocOutcome(w, dev, state, phys, size, success, { sinceCall: 0, line });
+  }
+  // DMA_IOVA_USE_SWIOTLB is the swiotlb path's flag, never part of a size a try_alloc stores.
+  for (const state of run.stateWrites) {
+    if (success && (state.rawSize & DMA_IOVA_USE_SWIOTLB) !== 0n) {
+      w.recordBreach('flag-not-in-size', `${state.id}->__size is ${hex(state.rawSize)}: DMA_IOVA_USE_SWIOTLB (bit 63) is set, so dma_iova_size() is ${hex(state.rawSize & ~DMA_IOVA_USE_SWIOTLB)}, not the size stored`, { stored: hex(state.rawSize) }, line);
+    }
   }
   // A DMA address handed back: byte 0 of the buffer, and (when something was mapped) all of it mapped.
   const dmaOut: bigint[] = [];

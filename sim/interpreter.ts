@@ -3,7 +3,8 @@
 // interpreter owns or at model objects. Calls go to interpreted functions of the change, to the
 // model, to built-ins (kernel macros and helpers) or, for unknown functions, to a
 // nondeterministic result. Never runs patch code natively; every loop and call is budgeted.
-import { declaredType, declaratorName, parseIntegerLiteral, type ParsedFile, type SyntaxNode } from '../c/index.js';
+import { normalizeTypeText, parseIntegerLiteral, type ParsedFile } from '../c/index.js';
+import type { SNode } from './tree.js';
 import { KERNEL_CONSTANTS, PHYS_BASE, isModelObject, type ModelObject } from '../model/index.js';
 import { callBuiltin, hasBuiltin } from './builtins.js';
 import {
@@ -47,7 +48,7 @@ interface Frame {
   scopes: Array<Map<string, Binding>>;
   /** Every local ever declared in the frame, by name (the last one): for `holds` at return. */
   all: Map<string, Binding>;
-  labels: Map<string, SyntaxNode>;
+  labels: Map<string, SNode>;
   retType: CType;
 }
 
@@ -146,7 +147,7 @@ export class Interpreter {
     return this.frames.length;
   }
 
-  line(node: SyntaxNode): number {
+  line(node: SNode): number {
     return node.startPosition.row + 1;
   }
 
@@ -161,9 +162,11 @@ export class Interpreter {
   // ---- functions ---------------------------------------------------------------------------
 
   /** Calls a function of the change with already evaluated arguments. */
-  callFunction(cf: ChangeFunctionLike, args: Value[], callNode?: SyntaxNode): Value {
+  callFunction(cf: ChangeFunctionLike, args: Value[], callNode?: SNode): Value {
     const fn = cf.fn;
-    if (!fn.body) throw unsupported(`${fn.name} has no body`);
+    const body = this.program.body(cf);
+    const fnNode = this.program.mirror(cf);
+    if (!body) throw unsupported(`${fn.name} has no body`);
     if (fn.hasError) throw unsupported(`${fn.name} does not parse (${fn.notCheckedReason ?? 'parse error'})`);
     if (this.frames.length >= this.run.budgets.maxCallDepth) throw new StopRun('budget', `call depth budget (${this.run.budgets.maxCallDepth}) used up calling ${fn.name}`);
     const params = fn.params.filter((p) => p.type !== 'void' || p.name !== '');
@@ -174,7 +177,7 @@ export class Interpreter {
       cf,
       scopes: [scope],
       all: new Map(),
-      labels: this.program.labels(fn),
+      labels: this.program.labels(cf),
       retType: this.typeFromText(fn.returnType),
     };
     this.frames.push(frame);
@@ -182,13 +185,13 @@ export class Interpreter {
       params.forEach((p, i) => {
         const t = this.typeFromText(p.type);
         const binding = this.newBinding(t, p.name, false);
-        this.initBinding(binding, this.convert(args[i]!, t, callNode ?? fn.node), fn.node);
+        this.initBinding(binding, this.convert(args[i]!, t, callNode ?? fnNode), fnNode);
         scope.set(p.name, binding);
         frame.all.set(p.name, binding);
       });
-      const c = this.execStmt(fn.body);
+      const c = this.execStmt(body);
       if (this.frames.length === 1) this.snapshotLocals(frame);
-      if (c.k === 'return') return frame.retType.kind === 'void' ? VOID_VALUE : this.convert(c.v, frame.retType, fn.body);
+      if (c.k === 'return') return frame.retType.kind === 'void' ? VOID_VALUE : this.convert(c.v, frame.retType, body);
       if (c.k === 'goto') throw unsupported(`goto ${c.label}: no such label in ${fn.name}`);
       if (c.k !== 'normal') throw unsupported(`${c.k} outside a loop in ${fn.name}`);
       if (frame.retType.kind === 'void') return VOID_VALUE;
@@ -199,7 +202,7 @@ export class Interpreter {
   }
 
   /** Evaluates `node` (of `cf`'s file) with `bindings` as the only variables in scope. */
-  evaluateWith(cf: ChangeFunctionLike, bindings: ReadonlyMap<string, Value>, node: SyntaxNode): Value {
+  evaluateWith(cf: ChangeFunctionLike, bindings: ReadonlyMap<string, Value>, node: SNode): Value {
     const scope = new Map<string, Binding>();
     for (const [name, v] of bindings) {
       const t: CType = v.k === 'int' ? v.t : v.k === 'ptr' ? { kind: 'ptr', to: v.to } : v.k === 'agg' ? v.t : { kind: 'unknown', text: name };
@@ -222,13 +225,13 @@ export class Interpreter {
 
   // ---- statements --------------------------------------------------------------------------
 
-  private visit(node: SyntaxNode): void {
+  private visit(node: SNode): void {
     const line = this.line(node);
     this.run.step(line);
     this.run.visit(this.file.path, line, lineText(this.file, line));
   }
 
-  execStmt(node: SyntaxNode, seek?: SyntaxNode): Completion {
+  execStmt(node: SNode, seek?: SNode): Completion {
     switch (node.type) {
       case 'compound_statement':
         return this.execBlock(node.namedChildren, node, seek);
@@ -293,7 +296,7 @@ export class Interpreter {
   }
 
   /** Runs statements in order; a goto to a label inside them resumes there. */
-  private execBlock(children: SyntaxNode[], owner: SyntaxNode, seek?: SyntaxNode, newScope = true): Completion {
+  private execBlock(children: SNode[], owner: SNode, seek?: SNode, newScope = true): Completion {
     const frame = this.frame;
     if (newScope) frame.scopes.push(new Map());
     try {
@@ -325,7 +328,7 @@ export class Interpreter {
     }
   }
 
-  private execIf(node: SyntaxNode, seek?: SyntaxNode): Completion {
+  private execIf(node: SNode, seek?: SNode): Completion {
     const cons = node.childForFieldName('consequence');
     const alt = node.childForFieldName('alternative');
     const altBody = alt?.type === 'else_clause' ? alt.namedChildren.find((c) => c.type !== 'comment') : alt;
@@ -341,7 +344,7 @@ export class Interpreter {
     return altBody ? this.execStmt(altBody) : NORMAL;
   }
 
-  private execLoop(node: SyntaxNode, seek?: SyntaxNode): Completion {
+  private execLoop(node: SNode, seek?: SNode): Completion {
     const rewrite = this.program.rewriteAt(this.file, node.startIndex);
     if (rewrite?.kind === 'loop-macro') throw unsupported(`iterator macro ${rewrite.name}()`, this.line(node));
     const body = node.childForFieldName('body');
@@ -384,12 +387,12 @@ export class Interpreter {
     }
   }
 
-  private execSwitch(node: SyntaxNode, seek?: SyntaxNode): Completion {
+  private execSwitch(node: SNode, seek?: SNode): Completion {
     const body = node.childForFieldName('body');
     const cond = node.childForFieldName('condition');
     if (!body || !cond) throw unsupported('switch without a body', this.line(node));
     // Flatten: case markers and the statements after them, in order.
-    const items: Array<{ label?: SyntaxNode; isDefault?: boolean; stmt?: SyntaxNode }> = [];
+    const items: Array<{ label?: SNode; isDefault?: boolean; stmt?: SNode }> = [];
     for (const child of body.namedChildren) {
       if (child.type === 'case_statement') {
         const value = child.childForFieldName('value');
@@ -398,7 +401,7 @@ export class Interpreter {
       } else if (child.type !== 'comment') items.push({ stmt: child });
     }
     let start = -1;
-    let target: SyntaxNode | undefined;
+    let target: SNode | undefined;
     if (seek) {
       start = items.findIndex((it) => it.stmt && contains(it.stmt, seek));
       if (start < 0) return NORMAL;
@@ -444,7 +447,7 @@ export class Interpreter {
     }
   }
 
-  private caseMatches(label: SyntaxNode, v: bigint, t: IntT): boolean {
+  private caseMatches(label: SNode, v: bigint, t: IntT): boolean {
     if (this.program.rewritesWithin(this.file, label.startIndex, label.endIndex, 'case-range') && label.type === 'binary_expression') {
       const lo = this.toInt(this.evalExpr(label.childForFieldName('left')!), label);
       const hi = this.toInt(this.evalExpr(label.childForFieldName('right')!), label);
@@ -456,7 +459,7 @@ export class Interpreter {
 
   // ---- declarations ------------------------------------------------------------------------
 
-  private declare(decl: SyntaxNode): void {
+  private declare(decl: SNode): void {
     const typeNode = decl.childForFieldName('type');
     const isStatic = decl.namedChildren.some((c) => c.type === 'storage_class_specifier' && c.text === 'static');
     for (const d of decl.namedChildren) {
@@ -469,7 +472,7 @@ export class Interpreter {
       }
       const nameNode = declaratorName(d);
       if (!nameNode) continue;
-      const t = this.typeFromText(declaredType(decl, d));
+      const t = this.typeFromText(declaredTypeText(decl, d));
       if (t.kind === 'unknown' && /typeof/.test(t.text)) throw unsupported(`typeof declaration of ${nameNode.text}`, this.line(d));
       const binding = this.newBinding(t, nameNode.text, false);
       const init = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
@@ -514,7 +517,7 @@ export class Interpreter {
     return intValue(0n, INT);
   }
 
-  private initBinding(b: Binding, v: Value, node: SyntaxNode): void {
+  private initBinding(b: Binding, v: Value, node: SNode): void {
     const s = b.slot;
     if (s instanceof Cell) {
       s.v = v.k === 'lazy' ? v : this.convert(v, s.t, node);
@@ -528,7 +531,7 @@ export class Interpreter {
     throw unsupported(`initialising ${b.t.kind === 'struct' ? `struct ${b.t.name}` : 'an array'} from a non-aggregate value`, this.line(node));
   }
 
-  private initAggregate(b: Binding, list: SyntaxNode): void {
+  private initAggregate(b: Binding, list: SNode): void {
     const s = b.slot;
     const items = list.namedChildren.filter((c) => c.type !== 'comment');
     if (s instanceof Cell) {
@@ -585,7 +588,7 @@ export class Interpreter {
     }
   }
 
-  private initSlot(slot: Slot, valueNode: SyntaxNode, path: string): void {
+  private initSlot(slot: Slot, valueNode: SNode, path: string): void {
     if (valueNode.type === 'initializer_list') {
       this.initAggregate({ slot, t: VOID }, valueNode);
       return;
@@ -600,7 +603,7 @@ export class Interpreter {
 
   // ---- expressions -------------------------------------------------------------------------
 
-  evalExpr(node: SyntaxNode): Value {
+  evalExpr(node: SNode): Value {
     this.run.step(this.line(node));
     switch (node.type) {
       case 'number_literal':
@@ -662,7 +665,7 @@ export class Interpreter {
     return f();
   }
 
-  private statementExpression(block: SyntaxNode): Value {
+  private statementExpression(block: SNode): Value {
     const stmts = block.namedChildren.filter((c) => c.type !== 'comment');
     const last = stmts[stmts.length - 1];
     const frame = this.frame;
@@ -686,10 +689,16 @@ export class Interpreter {
     }
   }
 
-  private numberLiteral(node: SyntaxNode): Value {
-    const lit = parseIntegerLiteral(node.text);
+  private numberLiteral(node: SNode): Value {
+    const text = node.text.replace(/\s+/g, '');
+    const negative = text.startsWith('-');
+    const lit = parseIntegerLiteral(negative ? text.slice(1) : text);
     if (!lit) throw unsupported(`number ${node.text}`, this.line(node));
-    return intValue(lit.value, literalType(lit, this.arch));
+    const t = literalType(lit, this.arch);
+    if (!negative) return intValue(lit.value, t);
+    // tree-sitter-c folds a leading minus into the literal: apply unary minus in the promoted type
+    const pt = promote(t);
+    return intValue(wrapTo(-lit.value, pt), pt);
   }
 
   lookup(name: string): Binding | undefined {
@@ -701,7 +710,7 @@ export class Interpreter {
     return undefined;
   }
 
-  private identifier(node: SyntaxNode): Value {
+  private identifier(node: SNode): Value {
     const name = node.text;
     const b = this.lookup(name);
     if (b) return this.read(slotLValue(b.slot), node);
@@ -712,7 +721,7 @@ export class Interpreter {
   }
 
   /** Named constants: enumerators, #defines of the change, kernel and model constants. */
-  constant(name: string, node: SyntaxNode): Value | undefined {
+  constant(name: string, node: SNode): Value | undefined {
     const e = this.program.enumValue(name);
     if (e !== undefined) return intValue(e, INT);
     const def = this.program.define(name);
@@ -744,7 +753,7 @@ export class Interpreter {
 
   // ---- operators ---------------------------------------------------------------------------
 
-  private binary(node: SyntaxNode): Value {
+  private binary(node: SNode): Value {
     const op = node.childForFieldName('operator')?.type ?? '';
     const left = node.childForFieldName('left')!;
     const right = node.childForFieldName('right')!;
@@ -756,7 +765,7 @@ export class Interpreter {
   }
 
   /** A binary operator on two values, with C's conversions. */
-  arith(op: string, a: Value, b: Value, node: SyntaxNode): Value {
+  arith(op: string, a: Value, b: Value, node: SNode): Value {
     if (a.k === 'lazy') a = b.k === 'ptr' && !['+', '-'].includes(op) ? this.materializePointer(a.cell, VOID) : this.materializeInt(a.cell);
     if (b.k === 'lazy') b = a.k === 'ptr' && !['+', '-'].includes(op) ? this.materializePointer(b.cell, VOID) : this.materializeInt(b.cell);
     if (a.k === 'ptr' || b.k === 'ptr') return this.pointerArith(op, a, b, node);
@@ -820,12 +829,15 @@ export class Interpreter {
    * An unsigned `+` or `*` that wrapped: a size-no-wrap breach, unless the expression is itself
    * the operand of a comparison (the `a + b < a` overflow check) or adds a mask-like constant.
    */
-  private sizeWrap(node: SyntaxNode, op: string, l: bigint, r: bigint, exact: bigint, value: bigint, t: IntT): void {
+  private sizeWrap(node: SNode, op: string, l: bigint, r: bigint, exact: bigint, value: bigint, t: IntT): void {
     let parent = node.parent;
     while (parent && parent.type === 'parenthesized_expression') parent = parent.parent;
     if (parent?.type === 'binary_expression' && COMPARISONS.has(parent.childForFieldName('operator')?.type ?? '')) return;
     const half = 1n << BigInt(t.bits - 1);
-    if (op === '+' && (l >= half || r >= half) && isConstantish(node)) return;
+    // adding a mask-like constant (`x + ~0UL`, `x + -1`) wraps on purpose
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (op === '+' && ((l >= half && isConstantish(left)) || (r >= half && isConstantish(right)))) return;
     const line = this.line(node);
     this.world.recordBreach(
       'size-no-wrap',
@@ -835,7 +847,7 @@ export class Interpreter {
     );
   }
 
-  private pointerArith(op: string, a: Value, b: Value, node: SyntaxNode): Value {
+  private pointerArith(op: string, a: Value, b: Value, node: SNode): Value {
     const isNullInt = (v: Value): boolean => v.k === 'int' && v.v === 0n;
     if (op === '==' || op === '!=') {
       let same: boolean;
@@ -877,7 +889,7 @@ export class Interpreter {
     throw unsupported(`pointer arithmetic '${op}' (${squeeze(node.text)})`, this.line(node));
   }
 
-  private offsetPointer(p: Extract<Value, { k: 'ptr' }>, n: bigint, node: SyntaxNode): Value {
+  private offsetPointer(p: Extract<Value, { k: 'ptr' }>, n: bigint, node: SNode): Value {
     const ptr = p.p;
     if (ptr === null) {
       if (n === 0n) return p;
@@ -892,7 +904,7 @@ export class Interpreter {
     throw unsupported(`pointer arithmetic on ${ptr.k === 'str' ? 'a string' : 'a pointer to one object'} (${squeeze(node.text)})`, this.line(node));
   }
 
-  private unary(node: SyntaxNode): Value {
+  private unary(node: SNode): Value {
     const op = node.childForFieldName('operator')?.type ?? node.child(0)?.type ?? '';
     const arg = node.childForFieldName('argument')!;
     const v = this.evalExpr(arg);
@@ -906,7 +918,7 @@ export class Interpreter {
     throw unsupported(`unary operator ${op}`, this.line(node));
   }
 
-  private update(node: SyntaxNode): Value {
+  private update(node: SNode): Value {
     const arg = node.childForFieldName('argument')!;
     const opNode = node.childForFieldName('operator') ?? node.children.find((c) => c.type === '++' || c.type === '--');
     const op = opNode?.type === '--' ? '-' : '+';
@@ -918,7 +930,7 @@ export class Interpreter {
     return prefix ? stored : old;
   }
 
-  private assign(node: SyntaxNode): Value {
+  private assign(node: SNode): Value {
     const op = node.childForFieldName('operator')?.type ?? '=';
     const left = node.childForFieldName('left')!;
     const right = node.childForFieldName('right')!;
@@ -932,7 +944,7 @@ export class Interpreter {
     return this.write(lv, this.arith(op.slice(0, -1), old, rhs, node), node);
   }
 
-  private conditional(node: SyntaxNode): Value {
+  private conditional(node: SNode): Value {
     const cond = node.childForFieldName('condition')!;
     const cons = node.childForFieldName('consequence');
     const alt = node.childForFieldName('alternative')!;
@@ -945,7 +957,7 @@ export class Interpreter {
     return v;
   }
 
-  private cast(node: SyntaxNode): Value {
+  private cast(node: SNode): Value {
     const typeNode = node.childForFieldName('type')!;
     const value = node.childForFieldName('value')!;
     const t = this.typeFromText(typeNode.text);
@@ -955,7 +967,7 @@ export class Interpreter {
     return this.convert(v, t, node);
   }
 
-  private sizeofExpr(node: SyntaxNode): Value {
+  private sizeofExpr(node: SNode): Value {
     const typeNode = node.childForFieldName('type');
     const valueNode = node.childForFieldName('value');
     let t: CType | undefined;
@@ -1008,7 +1020,7 @@ export class Interpreter {
   }
 
   /** The declared type of an expression, without evaluating it (sizeof, typeof-like uses). */
-  staticType(node: SyntaxNode): CType | undefined {
+  staticType(node: SNode): CType | undefined {
     switch (node.type) {
       case 'identifier': {
         const b = this.lookup(node.text);
@@ -1069,7 +1081,7 @@ export class Interpreter {
 
   // ---- lvalues -----------------------------------------------------------------------------
 
-  evalLValue(node: SyntaxNode): LValue {
+  evalLValue(node: SNode): LValue {
     switch (node.type) {
       case 'identifier': {
         const b = this.lookup(node.text);
@@ -1108,14 +1120,14 @@ export class Interpreter {
     }
   }
 
-  private asPointer(v: Value, node: SyntaxNode): Value {
+  private asPointer(v: Value, node: SNode): Value {
     if (v.k === 'ptr') return v;
     if (v.k === 'lazy') return this.materializePointer(v.cell, VOID);
     throw unsupported(`'${squeeze(node.text)}' is not a pointer`, this.line(node));
   }
 
   /** The object a pointer value points at. */
-  deref(v: Value, node: SyntaxNode): LValue {
+  deref(v: Value, node: SNode): LValue {
     if (v.k === 'lazy') v = this.materializePointer(v.cell, VOID);
     if (v.k === 'int') {
       if (v.v === 0n) throw new StopRun('oops', `NULL pointer dereference at line ${this.line(node)} (${squeeze(node.text)})`, this.line(node));
@@ -1143,7 +1155,7 @@ export class Interpreter {
   }
 
   /** `base.name`: a member of an interpreter struct or a model object. */
-  member(base: LValue, name: string, node: SyntaxNode): LValue {
+  member(base: LValue, name: string, node: SNode): LValue {
     switch (base.k) {
       case 'obj': {
         const spec = base.obj.fields().find((f) => f.name === name);
@@ -1194,7 +1206,7 @@ export class Interpreter {
     return slot;
   }
 
-  elementSlot(arr: SimArray, index: number, node: SyntaxNode): Slot {
+  elementSlot(arr: SimArray, index: number, node: SNode): Slot {
     if (index < 0 || (arr.len !== undefined && index >= arr.len)) {
       throw new StopRun('undefined', `index ${index} is outside ${arr.path}[${arr.len ?? '?'}] at line ${this.line(node)}`, this.line(node));
     }
@@ -1210,7 +1222,7 @@ export class Interpreter {
     return slot;
   }
 
-  addressOf(lv: LValue, node: SyntaxNode): Value {
+  addressOf(lv: LValue, node: SNode): Value {
     switch (lv.k) {
       case 'cell':
         if (lv.cell.bound) return { k: 'ptr', p: { k: 'obj', obj: lv.cell.bound }, to: { kind: 'struct', name: lv.cell.bound.cType.replace(/^struct /, '') } };
@@ -1226,7 +1238,7 @@ export class Interpreter {
     }
   }
 
-  read(lv: LValue, node: SyntaxNode): Value {
+  read(lv: LValue, node: SNode): Value {
     switch (lv.k) {
       case 'cell':
         return this.readCell(lv.cell, node);
@@ -1258,7 +1270,7 @@ export class Interpreter {
     return c;
   }
 
-  private readCell(cell: Cell, node: SyntaxNode): Value {
+  private readCell(cell: Cell, node: SNode): Value {
     if (cell.bound) return { k: 'agg', slot: cell.bound, t: { kind: 'struct', name: cell.bound.cType.replace(/^struct /, '') } };
     if (cell.asStruct) return { k: 'agg', slot: cell.asStruct, t: { kind: 'struct', name: cell.asStruct.name } };
     if (cell.v !== undefined) return cell.v;
@@ -1307,7 +1319,7 @@ export class Interpreter {
   }
 
   /** Stores `v` converted to the lvalue's type; returns the stored value. */
-  write(lv: LValue, v: Value, node: SyntaxNode): Value {
+  write(lv: LValue, v: Value, node: SNode): Value {
     switch (lv.k) {
       case 'cell': {
         const cell = lv.cell;
@@ -1355,7 +1367,7 @@ export class Interpreter {
   }
 
   /** Struct assignment: copies every field (model states by their two fields). */
-  copyAggregate(dst: LValue, src: Extract<Value, { k: 'agg' }>, node: SyntaxNode): void {
+  copyAggregate(dst: LValue, src: Extract<Value, { k: 'agg' }>, node: SNode): void {
     const from = src.slot;
     if (dst.k === 'obj') {
       if (!isModelObject(from) || from.kind !== dst.obj.kind) throw unsupported(`struct copy into ${dst.obj.cType} from another type`, this.line(node));
@@ -1382,7 +1394,7 @@ export class Interpreter {
 
   // ---- conversions -------------------------------------------------------------------------
 
-  toInt(v: Value, node: SyntaxNode): { v: bigint; t: IntT } {
+  toInt(v: Value, node: SNode): { v: bigint; t: IntT } {
     if (v.k === 'int') return { v: v.v, t: v.t };
     if (v.k === 'lazy') return this.toInt(this.materializeInt(v.cell), node);
     if (v.k === 'ptr') {
@@ -1395,19 +1407,19 @@ export class Interpreter {
     throw unsupported(`${v.k === 'agg' ? 'a struct' : 'void'} used as an integer (${squeeze(node.text)})`, this.line(node));
   }
 
-  convertInt(v: Value, t: IntT, node: SyntaxNode): { v: bigint; t: IntT } {
+  convertInt(v: Value, t: IntT, node: SNode): { v: bigint; t: IntT } {
     if (t.bits === 1 && v.k === 'ptr') return { v: this.truth(v, node) ? 1n : 0n, t };
     const x = this.toInt(v, node);
     return { v: wrapTo(x.v, t), t };
   }
 
-  truth(v: Value, node: SyntaxNode): boolean {
+  truth(v: Value, node: SNode): boolean {
     if (v.k === 'ptr') return v.p !== null;
     if (v.k === 'lazy') return this.truth(this.materializeInt(v.cell), node);
     return this.toInt(v, node).v !== 0n;
   }
 
-  convert(v: Value, t: CType, node: SyntaxNode): Value {
+  convert(v: Value, t: CType, node: SNode): Value {
     switch (t.kind) {
       case 'int':
         return intValue(this.convertInt(v, t, node).v, t);
@@ -1474,7 +1486,7 @@ export class Interpreter {
 
   // ---- calls -------------------------------------------------------------------------------
 
-  private call(node: SyntaxNode): Value {
+  private call(node: SNode): Value {
     const fnNode = node.childForFieldName('function')!;
     const argNodes = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((c) => c.type !== 'comment');
     const name = fnNode.type === 'identifier' ? fnNode.text : undefined;
@@ -1507,7 +1519,7 @@ export class Interpreter {
   }
 
   /** A function-like macro of the change, expanded by value (arguments evaluated once). */
-  private expandMacro(name: string, params: string[], body: SyntaxNode, argNodes: SyntaxNode[], node: SyntaxNode): Value {
+  private expandMacro(name: string, params: string[], body: SNode, argNodes: SNode[], node: SNode): Value {
     if (params.length !== argNodes.length) throw unsupported(`macro ${name} takes ${params.length} arguments`, this.line(node));
     if (this.defineStack.has(name)) throw unsupported(`recursive macro ${name}`, this.line(node));
     const scope = new Map<string, Binding>();
@@ -1528,7 +1540,7 @@ export class Interpreter {
   }
 
   /** A function neither in the change, the model nor the built-ins: its result is chosen. */
-  unknownCall(name: string, argNodes: SyntaxNode[], node: SyntaxNode): Value {
+  unknownCall(name: string, argNodes: SNode[], node: SNode): Value {
     const args = argNodes.map((a) => this.evalExpr(a));
     const line = this.line(node);
     for (const a of args) {
@@ -1589,6 +1601,27 @@ export class Interpreter {
 
 // ---- helpers -------------------------------------------------------------------------------
 
+/** The declarator's name node (`x` in `*x[4]`, `x = 3`). */
+function declaratorName(d: SNode): SNode | undefined {
+  let cur: SNode | null = d;
+  for (let budget = 32; cur && budget > 0; budget--) {
+    if (cur.type === 'identifier' || cur.type === 'field_identifier' || cur.type === 'type_identifier') return cur;
+    cur = cur.childForFieldName('declarator') ?? cur.namedChildren.find((c) => c.type.endsWith('declarator') || c.type === 'identifier') ?? null;
+  }
+  return undefined;
+}
+
+/** The type a declarator gives its name, as text ("struct seg *", "u64 [4]"). */
+function declaredTypeText(decl: SNode, d: SNode): string {
+  const typeNode = decl.childForFieldName('type');
+  const specs = decl.namedChildren.filter((c) => c.type === 'type_qualifier' || c === typeNode).map((c) => c.text);
+  const inner = d.type === 'init_declarator' ? (d.childForFieldName('declarator') ?? d) : d;
+  const name = declaratorName(inner);
+  const text = inner.text;
+  const declText = name ? text.slice(0, name.startIndex - inner.startIndex) + text.slice(name.endIndex - inner.startIndex) : '';
+  return normalizeTypeText(`${specs.join(' ')} ${declText}`);
+}
+
 const lineCache = new WeakMap<ParsedFile, string[]>();
 
 /** The text of a 1-based line of a file, trimmed. */
@@ -1601,7 +1634,7 @@ export function lineText(file: ParsedFile, line: number): string {
   return (lines[line - 1] ?? '').trim();
 }
 
-function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
+function contains(outer: SNode, inner: SNode): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
 }
 
@@ -1610,14 +1643,12 @@ export function squeeze(text: string): string {
   return t.length > 80 ? `${t.slice(0, 77)}...` : t;
 }
 
-function isConstantish(node: SyntaxNode): boolean {
-  const right = node.childForFieldName('right');
-  const left = node.childForFieldName('left');
-  const simple = (n: SyntaxNode | null): boolean => !!n && (n.type === 'number_literal' || /^[A-Z_][A-Z0-9_]*$/.test(n.text) || n.type === 'unary_expression');
-  return simple(right) || simple(left);
+function isConstantish(n: SNode | null): boolean {
+  return !!n && (n.type === 'number_literal' || /^[A-Z_][A-Z0-9_]*$/.test(n.text) || (n.type === 'unary_expression' && n.text.length < 40) || n.type === 'cast_expression');
 }
 
-function literalType(lit: { value: bigint; unsigned: boolean; longs: number; radix: number }, arch: 64 | 32): IntT {
+/** The C type of an integer literal (C11 6.4.4.1) in a data model. */
+export function literalType(lit: { value: bigint; unsigned: boolean; longs: number; radix: number }, arch: 64 | 32): IntT {
   const long = slong(arch);
   const ul = ulong(arch);
   const decimal = lit.radix === 10;

@@ -2,7 +2,7 @@
 // (integers converted to the parameter's C type, pointers bound to model objects), failure
 // injection for contract mode, and the result back as an interpreter value. Also which struct
 // types are model objects, and how a fresh one is made for memory the simulator invents.
-import type { SyntaxNode } from '../c/index.js';
+import type { SNode } from './tree.js';
 import {
   callModel,
   contractFor,
@@ -69,13 +69,14 @@ export function isModelCallee(name: string): boolean {
 }
 
 /** Calls model function `name` with interpreter values; returns its result as a value. */
-export function callModelFunction(ip: Interpreter, name: string, args: Value[], node: SyntaxNode): Value {
+export function callModelFunction(ip: Interpreter, name: string, args: Value[], node: SNode): Value {
   const contract = contractFor(name);
   if (!contract) throw unsupported(`${name} has no contract`, ip.line(node));
   const run = ip.run;
   const w = run.world;
   const line = ip.line(node);
   if (args.length !== contract.params.length) throw unsupported(`${name} takes ${contract.params.length} arguments, called with ${args.length}`, line);
+  flagInSize(ip, name, args, line);
   const modelArgs = contract.params.map((p, i) => toModelArg(ip, args[i]!, p.cType, node, `${name}: ${p.name}`));
   const shown = contract.params.map((p) => p.cType);
   const recorded = modelArgs.map((a) => (typeof a === 'bigint' ? a : typeof a === 'boolean' ? (a ? 1n : 0n) : a === null ? 0n : undefined));
@@ -110,7 +111,27 @@ export function callModelFunction(ip: Interpreter, name: string, args: Value[], 
   return { k: 'ptr', p: { k: 'obj', obj: r.value }, to };
 }
 
-function toModelArg(ip: Interpreter, v: Value, cType: string, node: SyntaxNode, what: string): ModelArg {
+/**
+ * A length with DMA_IOVA_USE_SWIOTLB (bit 63) in it — raw `state->__size` passed as a size —
+ * is a flag-not-in-size breach, unless the callee itself rejects it (try_alloc WARNs).
+ */
+function flagInSize(ip: Interpreter, name: string, args: Value[], line: number): void {
+  const contract = contractFor(name)!;
+  if (contract.guards.some((g) => g.invariant === 'flag-not-in-size' && g.kernelPerforms)) return;
+  contract.params.forEach((p, i) => {
+    const v = args[i];
+    if (p.role !== 'size' || v?.k !== 'int' || v.t.bits !== 64) return;
+    if ((BigInt.asUintN(64, v.v) & (1n << 63n)) === 0n) return;
+    ip.world.recordBreach(
+      'flag-not-in-size',
+      `${name}(): ${p.name} is 0x${BigInt.asUintN(64, v.v).toString(16)}, with DMA_IOVA_USE_SWIOTLB (bit 63) set: a raw __size used as a length (use dma_iova_size())`,
+      { fn: name, size: `0x${BigInt.asUintN(64, v.v).toString(16)}`, line: String(line) },
+      line,
+    );
+  });
+}
+
+function toModelArg(ip: Interpreter, v: Value, cType: string, node: SNode, what: string): ModelArg {
   const dm = { arch: ip.arch, longBits: ip.arch };
   const it = intType(cType, dm);
   if (it) {
@@ -148,7 +169,7 @@ function toModelArg(ip: Interpreter, v: Value, cType: string, node: SyntaxNode, 
 }
 
 /** The failure value a contract names, with the side effects the kernel has on failure. */
-function injectedFailure(ip: Interpreter, name: string, args: ModelArg[], node: SyntaxNode): Value {
+function injectedFailure(ip: Interpreter, name: string, args: ModelArg[], node: SNode): Value {
   const contract = contractFor(name)!;
   const failure = contract.failure!;
   const t = ip.typeFromText(contract.returns.cType);

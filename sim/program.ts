@@ -2,6 +2,7 @@
 // every run: the functions defined in the change, struct layouts, object-like and function-like
 // #defines, enumerators, prototypes of functions declared but not defined, labels per function.
 import { fileDefines, parseFile, structFields, type FunctionInfo, type ParsedFile, type SyntaxNode } from '../c/index.js';
+import { mirrorOf, type SNode } from './tree.js';
 
 export interface ChangeFunctionLike {
   file: ParsedFile;
@@ -10,16 +11,16 @@ export interface ChangeFunctionLike {
 
 export interface FunctionMacro {
   params: string[];
-  body: SyntaxNode;
+  body: SNode;
 }
 
 export class Program {
   private readonly files: ParsedFile[] = [];
-  private readonly defineNodes = new Map<string, SyntaxNode | null>();
+  private readonly defineNodes = new Map<string, SNode | null>();
   private readonly enums = new Map<string, bigint>();
   private readonly prototypes = new Map<string, string>();
   private readonly macros = new Map<string, FunctionMacro | null>();
-  private readonly labelMaps = new WeakMap<FunctionInfo, Map<string, SyntaxNode>>();
+  private readonly labelMaps = new WeakMap<FunctionInfo, Map<string, SNode>>();
   private structCache: Map<string, Map<string, string>> | undefined;
   private readonly rewriteStarts = new WeakMap<ParsedFile, Map<number, { kind: string; name: string; end: number }>>();
 
@@ -49,9 +50,9 @@ export class Program {
   }
 
   /** The value expression of an object-like `#define name value` (parsed as C), if any. */
-  define(name: string): SyntaxNode | undefined {
+  define(name: string): SNode | undefined {
     if (this.defineNodes.has(name)) return this.defineNodes.get(name) ?? undefined;
-    let node: SyntaxNode | null = null;
+    let node: SNode | null = null;
     for (const f of this.files) {
       const text = fileDefines(f).get(name);
       if (text === undefined || text.length === 0 || text.length > 2000) continue;
@@ -90,11 +91,22 @@ export class Program {
     return this.prototypes.get(name);
   }
 
-  labels(fn: FunctionInfo): Map<string, SyntaxNode> {
+  /** The plain-JS copy of a function definition the interpreter walks. */
+  mirror(cf: ChangeFunctionLike): SNode {
+    return mirrorOf(cf.fn.node, cf.file.text);
+  }
+
+  /** The copy of the function's body. */
+  body(cf: ChangeFunctionLike): SNode | undefined {
+    return this.mirror(cf).childForFieldName('body') ?? undefined;
+  }
+
+  labels(cf: ChangeFunctionLike): Map<string, SNode> {
+    const fn = cf.fn;
     let m = this.labelMaps.get(fn);
     if (!m) {
       m = new Map();
-      for (const l of fn.body?.descendantsOfType('labeled_statement') ?? []) {
+      for (const l of this.body(cf)?.descendantsOfType('labeled_statement') ?? []) {
         const name = l.childForFieldName('label')?.text;
         if (name && !m.has(name)) m.set(name, l);
       }
@@ -156,14 +168,14 @@ export class Program {
 }
 
 /** Parses a C expression on its own ("(1ULL << 63)", "a + b"): the expression node, or undefined. */
-export function parseExpressionText(text: string): SyntaxNode | undefined {
+export function parseExpressionText(text: string): SNode | undefined {
   return parseExpressionSnippet(text)?.node;
 }
 
-const snippetCache = new Map<string, { node: SyntaxNode; cf: ChangeFunctionLike } | undefined>();
+const snippetCache = new Map<string, { node: SNode; cf: ChangeFunctionLike } | undefined>();
 
 /** Like parseExpressionText, with the snippet function the expression sits in (cached). */
-export function parseExpressionSnippet(text: string): { node: SyntaxNode; cf: ChangeFunctionLike } | undefined {
+export function parseExpressionSnippet(text: string): { node: SNode; cf: ChangeFunctionLike } | undefined {
   if (snippetCache.has(text)) return snippetCache.get(text);
   const parsed = parseSnippetUncached(text);
   if (snippetCache.size > 2000) snippetCache.clear();
@@ -171,7 +183,7 @@ export function parseExpressionSnippet(text: string): { node: SyntaxNode; cf: Ch
   return parsed;
 }
 
-function parseSnippetUncached(text: string): { node: SyntaxNode; cf: ChangeFunctionLike } | undefined {
+function parseSnippetUncached(text: string): { node: SNode; cf: ChangeFunctionLike } | undefined {
   if (text.length > 4000) return undefined;
   const snippet = `void __iovalint_expr(void) { (${text}); }`;
   const parsed = parseFile('<expr>', snippet);
@@ -181,7 +193,7 @@ function parseSnippetUncached(text: string): { node: SyntaxNode; cf: ChangeFunct
   const paren = stmt?.namedChildren[0];
   if (!fn || !paren || paren.type !== 'parenthesized_expression') return undefined;
   const node = paren.namedChildren.find((c) => c.type !== 'comment');
-  return node ? { node, cf: { file: parsed, fn } } : undefined;
+  return node ? { node: mirrorOf(node, parsed.text), cf: { file: parsed, fn } } : undefined;
 }
 
 function simpleConstant(text: string, enums: ReadonlyMap<string, bigint>): bigint | undefined {

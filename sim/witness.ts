@@ -17,7 +17,6 @@ const RANGE_INVARIANTS = new Set([
   'first-link-offset',
   'later-link-aligned',
   'alloc-nonzero',
-  'flag-not-in-size',
 ]);
 
 const MAX_TRACE = 80;
@@ -33,8 +32,8 @@ export function buildWitness(result: ExecuteResult, summary: string, breach?: Br
   };
   if (breach) witness.breach = { invariant: breach.invariant, message: breach.message, ...(breach.data ? { data: { ...breach.data } } : {}) };
   if (result.returned) {
-    const r = formatReturn(result.returned);
-    witness.returned = r ?? 'void';
+    const v = result.returned;
+    witness.returned = v.k === 'int' && v.t.bits === 1 ? (v.v ? 'true' : 'false') : (formatReturn(v) ?? 'void');
   } else if (result.stop) witness.returned = `did not return: ${result.stop.message}`;
   if (breach && RANGE_INVARIANTS.has(breach.invariant)) {
     const picture = pictureOf(result);
@@ -81,7 +80,9 @@ function pictureOf(result: ExecuteResult): RangePicture | undefined {
   }
   if (start !== undefined && length !== undefined && length > 0n && length < 1n << 40n) pic.buffer = [hex(start), hex(start + length)];
   if (reservation) {
-    pic.mapped = domain.pageTable.overlapping(reservation.base, reservation.taken * g).map((e) => [hex(e.iova), hex(e.iova + e.size)] as [string, string]);
+    const mapped = domain.pageTable.overlapping(reservation.base, reservation.taken * g).map((e) => [hex(e.iova), hex(e.iova + e.size)] as [string, string]);
+    // Without any mapping call, coverage is the reservation's (an allocation-only function).
+    if (mapped.length > 0 || result.run.mapped) pic.mapped = mapped;
   }
   if (!pic.reservation && !pic.buffer) return undefined;
   return pic;
