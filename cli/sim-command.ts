@@ -19,7 +19,8 @@ export interface SimOptions {
 }
 
 export async function runSim(files: string[], options: Record<string, unknown>): Promise<number> {
-  const opts = options as SimOptions;
+  const opts = { ...(options as SimOptions) };
+  opts.format = formatFromArgv(process.argv) ?? opts.format;
   const name = opts.function;
   if (!name) throw new UsageError('sim: --function NAME is required');
   if (files.length === 0) throw new UsageError('sim: give the C files (or patches) that hold the function');
@@ -40,6 +41,25 @@ export async function runSim(files: string[], options: Record<string, unknown>):
   const report = result.report;
   await writeStdout(opts.format === 'json' ? `${JSON.stringify(jsonOf(report), null, 2)}\n` : textOf(report));
   return report.breaches.length > 0 ? 1 : 0;
+}
+
+/**
+ * The root command also has -f/--format and commander lets it take options placed after the
+ * subcommand, so `iovalint sim … --format json` reaches the root, not us: read it back from argv.
+ */
+function formatFromArgv(argv: readonly string[]): 'text' | 'json' | undefined {
+  const at = argv.indexOf('sim');
+  if (at < 0) return undefined;
+  let found: string | undefined;
+  for (let i = at + 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (a === '--format' || a === '-f') found = argv[i + 1];
+    else if (a.startsWith('--format=')) found = a.slice('--format='.length);
+  }
+  if (found === undefined) return undefined;
+  if (found !== 'text' && found !== 'json') throw new UsageError(`sim: --format must be text or json, not '${found}'`);
+  return found;
 }
 
 /** A C file as it is, or the post-images of the C files a patch (diff, mail, quoted reply) touches. */

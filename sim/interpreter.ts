@@ -54,6 +54,31 @@ interface Frame {
 
 const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=']);
 
+/** gfp_t flags (include/linux/gfp_types.h, 6.x values); only their being flags matters here. */
+const GFP_FLAGS: Readonly<Record<string, bigint>> = {
+  __GFP_DMA: 0x1n,
+  __GFP_HIGHMEM: 0x2n,
+  __GFP_DMA32: 0x4n,
+  __GFP_HIGH: 0x20n,
+  __GFP_IO: 0x40n,
+  __GFP_FS: 0x80n,
+  __GFP_ZERO: 0x100n,
+  __GFP_DIRECT_RECLAIM: 0x400n,
+  __GFP_KSWAPD_RECLAIM: 0x800n,
+  __GFP_NOWARN: 0x2000n,
+  __GFP_RETRY_MAYFAIL: 0x4000n,
+  __GFP_NOFAIL: 0x8000n,
+  __GFP_NORETRY: 0x10000n,
+  GFP_ATOMIC: 0x820n,
+  GFP_KERNEL: 0xcc0n,
+  GFP_NOWAIT: 0x800n,
+  GFP_NOIO: 0xc00n,
+  GFP_NOFS: 0xc40n,
+  GFP_USER: 0x100cc0n,
+  GFP_DMA: 0x1n,
+  GFP_DMA32: 0x4n,
+};
+
 /** Symbolic kernel constants, per data model and page size. */
 function symbolicConstant(name: string, arch: 64 | 32, pageSize: bigint): Value | undefined {
   const pageShift = BigInt(pageSize.toString(2).length - 1);
@@ -97,6 +122,9 @@ function symbolicConstant(name: string, arch: 64 | 32, pageSize: bigint): Value 
     default:
       break;
   }
+  const gfp = GFP_FLAGS[name];
+  if (gfp !== undefined) return intValue(gfp, UINT);
+  if (name === 'NUMA_NO_NODE') return intValue(-1n, INT);
   if (/^DMA_ATTR_/.test(name) && name in KERNEL_CONSTANTS) return intValue(KERNEL_CONSTANTS[name]!, ulong(arch));
   if (/^SZ_(\d+)([KMGT]?)$/.test(name)) {
     const m = /^SZ_(\d+)([KMGT]?)$/.exec(name)!;
