@@ -27,6 +27,7 @@ import {
   printed,
   unwrapExpression,
 } from './iova-common.js';
+import type { SimRequest } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
 
 type MessageId = 'missing' | 'twice' | 'mapStart' | 'callerTwice';
@@ -131,10 +132,30 @@ function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: Rul
         messageId: 'mapStart',
         data: { iova: iova.text.replace(/\s+/g, ' '), pad },
         fix: { node: iova, text: `${iova.text} - ${pad}` },
-        sim: { mode: 'confirm', function: fn.name, inputs: { [phys]: '0x234' }, expect: { invariants: ['byte-address', 'first-link-offset'], description: 'the link maps phys - pad at an IOVA that was not rewound' } },
+        sim: mapStartRequest(fn, phys),
       });
     }
   }
+}
+
+/**
+ * The first link of an unaligned buffer (offset 0, phys with the offset the state was allocated
+ * for) must succeed; mapped at an unrewound, unaligned IOVA it fails or lands a granule off.
+ */
+function mapStartRequest(fn: FunctionInfo, phys: string): SimRequest {
+  const state = fn.params.find((p) => isStatePointerType(p.type))?.name;
+  const offset = fn.params.find((p) => /offset/.test(p.name) && !/\*|phys_addr_t/.test(p.type))?.name;
+  const inputs: Record<string, string> = { [phys]: '0x234', ...(state ? { [state]: 'allocated' } : {}), ...(offset ? { [offset]: '0' } : {}) };
+  return {
+    mode: 'confirm',
+    function: fn.name,
+    inputs,
+    expect: {
+      invariants: ['byte-address', 'first-link-offset'],
+      ...(/^int$/.test(fn.returnType.trim()) ? { holds: '__return != 0' } : {}),
+      description: 'the first link of an unaligned buffer maps phys - pad at an IOVA that was not rewound',
+    },
+  };
 }
 
 /** The state's object text as a caller names it: `&iod->state` → `iod->state`, `state` → `state`. */
@@ -145,6 +166,17 @@ function stateObject(arg: SyntaxNode): { text: string; pointer: boolean } {
     if (inner) return { text: printed(inner), pointer: false };
   }
   return { text: printed(x), pointer: true };
+}
+
+/** `dest != state.addr` for `dest = state.addr + off`, `__return != state->addr` for a return. */
+function publishedDiffers(sum: SyntaxNode, field: SyntaxNode): string {
+  let top: SyntaxNode = sum;
+  while (top.parent?.type === 'parenthesized_expression') top = top.parent;
+  const parent = top.parent;
+  if (parent?.type === 'assignment_expression' && parent.childForFieldName('right')?.id === top.id) {
+    return `${parent.childForFieldName('left')!.text} != ${field.text}`;
+  }
+  return `__return != ${field.text}`;
 }
 
 function checkCaller(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>): void {
@@ -174,7 +206,12 @@ function checkCaller(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext
         node: sum,
         messageId: 'callerTwice',
         data: { offset: (again.named ?? again.node).text.replace(/\s+/g, ' ') },
-        sim: { mode: 'confirm', function: fn.name, inputs: { phys: '0x234' }, expect: { invariants: ['byte-address'], description: 'the offset of phys is added to state->addr twice' } },
+        sim: {
+          mode: 'confirm',
+          function: fn.name,
+          inputs: { [physText]: '0x234' },
+          expect: { invariants: ['byte-address'], holds: publishedDiffers(sum, field), description: 'the offset of phys is added to state->addr twice' },
+        },
       });
     }
   }

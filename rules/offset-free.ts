@@ -17,9 +17,13 @@ import {
   printed,
   unwrapExpression,
 } from './iova-common.js';
+import { contractFor } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
 
 type MessageId = 'startNotRewound' | 'lengthNotRealigned' | 'destroyRunningTotal';
+
+/** Frees that release by address and need it granule-aligned (not those that take the pfn). */
+const UNMAPS = new Set([...GRANULE_FREES.keys()].filter((name) => contractFor(name)?.categories.includes('unmaps')));
 
 const ROUNDING = new Set(['iova_align', 'ALIGN', 'PAGE_ALIGN', 'round_up', 'roundup']);
 
@@ -98,7 +102,9 @@ function checkFrees(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<
       inputs: { phys: 'G-1', size: 'G+1' },
       expect: { invariants: ['free-mirrors-alloc' as const], description: `${shape.name}() does not release the range the allocation reserved` },
     };
-    if (!isRewoundStart(a, start)) {
+    // a free by pfn (iommu_dma_free_iova, free_iova_fast) drops the in-granule offset itself;
+    // an unmap (iommu_unmap*) needs the aligned start
+    if (UNMAPS.has(shape.name) && !isRewoundStart(a, start)) {
       context.report({
         node: startArg,
         messageId: 'startNotRewound',

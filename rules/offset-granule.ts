@@ -4,6 +4,7 @@
 import { analyze, argumentOf, argumentsOf, calleeName, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { valueSources, type Carrier } from '../c/index.js';
 import { GRANULE_FREES, GRANULE_MAPPERS, INTERNAL_ALLOCATORS, implementsTwoStep, isStatePointerType, mentionsAny } from './iova-common.js';
+import type { SimRequest } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
 
 type MessageId = 'pageUnit';
@@ -73,6 +74,25 @@ function iovaValues(fn: FunctionInfo, a: FunctionAnalysis): Array<{ node: Syntax
   return out;
 }
 
+/** A 64 KiB granule and a buffer more than a page into it; a link gets a prepared state at offset 0. */
+function granuleRequest(fn: FunctionInfo): SimRequest {
+  const state = fn.params.find((p) => isStatePointerType(p.type))?.name;
+  const offset = fn.params.find((p) => /offset/.test(p.name) && !/\*|phys_addr_t/.test(p.type))?.name;
+  const links = !!state && !!offset;
+  return {
+    mode: 'confirm',
+    function: fn.name,
+    scenario: { granule: 65536 },
+    inputs: { phys: '0x5234', size: 'G+1', ...(links ? { [state]: 'allocated', [offset]: '0' } : {}) },
+    expect: {
+      invariants: ['byte-address', 'mapping-covers-buffer', 'free-mirrors-alloc', 'reservation-covers-buffer'],
+      // a valid first link that fails is the page arithmetic showing
+      ...(links && /^int$/.test(fn.returnType.trim()) ? { holds: '__return != 0' } : {}),
+      description: 'with a 64 KiB granule the page-sized arithmetic misplaces the buffer',
+    },
+  };
+}
+
 export const offsetGranuleRule = createRule<MessageId>({
   meta: {
     id: 'iova/offset-granule',
@@ -106,16 +126,7 @@ export const offsetGranuleRule = createRule<MessageId>({
           messageId: 'pageUnit',
           data: { text: s.text.replace(/\s+/g, ' '), target: callee, advice: ADVICE[name] ?? 'the iova_* helpers' },
           ...(replace && iovad && arg ? { fix: { node: s, text: replace(iovad, arg.text) } } : {}),
-          sim: {
-            mode: 'confirm',
-            function: fn.name,
-            scenario: { granule: 65536 },
-            inputs: { phys: '0x5234', size: 'G+1' },
-            expect: {
-              invariants: ['byte-address', 'mapping-covers-buffer', 'free-mirrors-alloc', 'reservation-covers-buffer'],
-              description: 'with a 64 KiB granule the page-sized arithmetic misplaces the buffer',
-            },
-          },
+          sim: granuleRequest(fn),
         });
       }
     }

@@ -94,6 +94,10 @@ interface Finding {
   messageId: MessageId;
   data: Record<string, string>;
   param?: string;
+  /** The call the length reaches and its argument index (for the simulator's `reaches`). */
+  sink?: { callee: string; arg: number };
+  /** The value the length should have had, computed wide (C text over the parameters). */
+  widened?: string;
 }
 
 function narrowingsIn(a: FunctionAnalysis, length: SyntaxNode, context: RuleContext<MessageId>): Finding[] {
@@ -130,7 +134,13 @@ function narrowingsIn(a: FunctionAnalysis, length: SyntaxNode, context: RuleCont
       if (!t || t.bits > 32) continue;
       const variable = [left, right].find((n) => !isConstant(a, n));
       if (!variable || (op === '<<' && variable.id === right.id) || THIRTY_TWO_BIT_ONLY.test(context.path)) continue;
-      out.push({ node: s, messageId: 'arithmetic32', data: { value: s.text, type: t.name, limit: t.unsigned ? '4 GiB' : '2 GiB' } });
+      out.push({
+        node: s,
+        messageId: 'arithmetic32',
+        data: { value: s.text, type: t.name, limit: t.unsigned ? '4 GiB' : '2 GiB' },
+        // widened without a cast of a parenthesised operand (`(u64)(x)` reads as a call)
+        widened: `(0ULL + ${left.text}) ${op} (${right.text})`,
+      });
     }
   }
   return out;
@@ -192,7 +202,7 @@ export const sizeOverflowRule = createRule<MessageId>({
       const shape = SINKS.get(calleeName(call) ?? '');
       const length = shape ? argumentOf(call, shape.size) : undefined;
       if (!length || !a.isReachable(call)) continue;
-      found.push(...narrowingsIn(a, length, context));
+      found.push(...narrowingsIn(a, length, context).map((f) => ({ ...f, sink: { callee: shape!.name, arg: shape!.size } })));
     }
     if (context.options.latent === true) found.push(...latentWraps(fn, a, context));
     const seen = new Set<number>();
@@ -213,7 +223,11 @@ export const sizeOverflowRule = createRule<MessageId>({
           function: fn.name,
           scenario: { arch: latent ? 32 : 64 },
           inputs: latent ? { [param ?? 'size']: '0xffffffff', phys: 'G-1' } : { [param ?? 'size']: big },
-          expect: { invariants: ['size-no-wrap', 'reservation-covers-buffer', 'mapping-covers-buffer'], description: 'the length wraps to a small value' },
+          expect: {
+            invariants: ['size-no-wrap', 'reservation-covers-buffer', 'mapping-covers-buffer'],
+            ...(f.sink && f.widened && !latent ? { reaches: { callee: f.sink.callee, arg: f.sink.arg, notEquals: f.widened } } : {}),
+            description: 'the length wraps to a small value',
+          },
         },
       });
     }

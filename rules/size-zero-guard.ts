@@ -38,6 +38,12 @@ function provenNonZero(a: FunctionAnalysis, node: SyntaxNode, helpers: RuleConte
   return a.guardsAt(node, { helpers }).some((g) => impliesNonZero(g.condition, target));
 }
 
+/** The parameter read at `node` keeps its entry value for the whole function. */
+function neverReassigned(a: FunctionAnalysis, node: SyntaxNode): boolean {
+  const v = a.variable(node.text, node.startIndex);
+  return !!v && !!a.defUse && a.defUse.definitions.every((d) => d.variable !== v || d.kind === 'param');
+}
+
 function failureValue(fn: FunctionInfo): string | undefined {
   const t = fn.returnType.trim();
   if (t === 'bool') return 'false';
@@ -75,6 +81,9 @@ function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: Rul
     const params = valueSources(a, size, EVERY_OPERAND).filter((s) => isParameterValue(a, s));
     if (params.length === 0) continue; // not a size the caller supplies
     if (sources.some((s) => provenNonZero(a, s, context.functions))) continue;
+    // `len = iova_align(iovad, size + off)` computed before `if (!size) return`: the test of the
+    // (never reassigned) parameter still comes before the allocation
+    if (sources.some((p) => isParameterValue(a, p) && neverReassigned(a, p) && a.guardsAt(call, { helpers: context.functions }).some((g) => impliesNonZero(g.condition, a.exprOf(p))))) continue;
     const param = params[0].text;
     // a static helper whose every caller in the change rejects 0 first
     if (provenAtEveryCall(fn, param, context.functions, (caller, arg) => valueSources(caller, arg, NONZERO_CARRIERS).some((s) => provenNonZero(caller, s, context.functions)))) continue;

@@ -69,6 +69,20 @@ const byPfn = `void demo_iova_free(struct device *dev, struct dma_iova_state *st
 \t\t       iova_align(iovad, dma_iova_size(state) + pad) >> shift);
 }
 `;
+const unlinkNoRewind = `static void demo_iova_unlink(struct device *dev, struct dma_iova_state *state,
+\t\t\t     size_t offset, size_t size)
+{
+\tstruct iommu_domain *domain = iommu_get_dma_domain(dev);
+\tstruct iova_domain *iovad = &domain->iova_cookie->iovad;
+\tdma_addr_t addr = state->addr + offset;
+\tsize_t iova_start_pad = iova_offset(iovad, addr);
+\tstruct iommu_iotlb_gather iotlb_gather;
+
+\tiommu_iotlb_gather_init(&iotlb_gather);
+\tsize = iova_align(iovad, size + iova_start_pad);
+\tWARN_ON(iommu_unmap_fast(domain, addr, size, &iotlb_gather) != size);
+}
+`;
 const destroyMapped = caller('\tdma_iova_destroy(dev, &req->state, mapped, dir, 0);\n');
 const pages = `static int demo_register_pages(struct device *dev, struct dma_iova_state *state,
 \t\t\t       struct page **pages, u32 npages, enum dma_data_direction dir)
@@ -95,6 +109,8 @@ runRuleTests(offsetFreeRule, {
   valid: [
     { name: 'mainline dma_iova_free()', code: free(), path: DMA_IOMMU },
     { name: 'mainline __iommu_dma_unmap()', code: unmap(REWIND, 'iova_align(iovad, size + iova_off)'), path: DMA_IOMMU },
+    { name: 'a free by pfn from the unrewound state->addr: iova_pfn() drops the offset itself', code: startOnly, path: DMA_IOMMU },
+    { name: 'free_iova_fast() by pfn of the unrewound state->addr', code: byPfn, path: DMA_IOMMU },
     {
       name: 'the start rewound with iova_align_down()',
       code: free({ start: 'iova_align_down(iovad, state->addr)' }),
@@ -116,11 +132,11 @@ runRuleTests(offsetFreeRule, {
   ],
   invalid: [
     {
-      name: 'a free from state->addr without the pad',
-      code: startOnly,
+      name: 'an unlink unmapping from the unrewound state->addr',
+      code: unlinkNoRewind,
       path: DMA_IOMMU,
-      errors: [{ messageId: 'startNotRewound', message: notRewound('iommu_dma_free_iova', 'state->addr', 'state->addr'), ...at(startOnly, 'state->addr,'), severity: 'error' }],
-      output: free(),
+      errors: [{ messageId: 'startNotRewound', message: notRewound('iommu_unmap_fast', 'addr', 'state->addr'), ...at(unlinkNoRewind, 'addr, size, &'), severity: 'error' }],
+      output: unlinkNoRewind.replace('iommu_unmap_fast(domain, addr,', 'iommu_unmap_fast(domain, addr - iova_start_pad,'),
     },
     {
       name: 'a free whose length leaves out the pad',
@@ -130,23 +146,18 @@ runRuleTests(offsetFreeRule, {
       output: free(),
     },
     {
-      name: 'neither rewound nor re-aligned',
+      name: 'neither rewound nor re-aligned: the length is what matters for a free by pfn',
       code: both,
       path: DMA_IOMMU,
-      errors: [
-        { messageId: 'startNotRewound', ...at(both, 'state->addr,') },
-        { messageId: 'lengthNotRealigned', ...at(both, 'iova_align(iovad, size)') },
-      ],
-      output: free(),
+      errors: [{ messageId: 'lengthNotRealigned', ...at(both, 'iova_align(iovad, size)') }],
+      output: free({ start: 'state->addr' }),
     },
     {
       name: 'an unmap that forgets dma_addr -= iova_off',
       code: noRewind,
       path: DMA_IOMMU,
-      errors: [
-        { message: notRewound('iommu_unmap_fast', 'dma_addr', 'dma_addr'), ...at(noRewind, 'dma_addr, size, &iotlb') },
-        { message: notRewound('iommu_dma_free_iova', 'dma_addr', 'dma_addr'), ...at(noRewind, 'dma_addr, size, &iotlb', 1) },
-      ],
+      errors: [{ message: notRewound('iommu_unmap_fast', 'dma_addr', 'dma_addr'), ...at(noRewind, 'dma_addr, size, &iotlb') }],
+      output: unmap('', 'iova_align(iovad, size + iova_off)').replace('iommu_unmap_fast(domain, dma_addr,', 'iommu_unmap_fast(domain, dma_addr - iova_off,'),
     },
     {
       name: 'an unmap re-aligning without the offset',
@@ -157,13 +168,6 @@ runRuleTests(offsetFreeRule, {
         { message: notRealigned('iommu_dma_free_iova', 'size', 'dma_addr'), ...at(noRealign, 'size, &iotlb', 1) },
       ],
       output: unmap(REWIND, 'iova_align(iovad, size + iova_off)'),
-    },
-    {
-      name: 'a free by pfn from the unrewound state->addr',
-      code: byPfn,
-      path: DMA_IOMMU,
-      errors: [{ message: notRewound('free_iova_fast', 'iova_pfn(iovad, state->addr)', 'state->addr'), ...at(byPfn, 'iova_pfn(') }],
-      output: null,
     },
     {
       name: 'a caller destroying the running link total (D4, block layer error path)',

@@ -91,6 +91,11 @@ out_fail:
       code: tryAlloc({ guards: MAINLINE_GUARDS + '\tsize = iova_align(iovad, size + iova_off);\n', length: 'size' }),
       path: DMA_IOMMU,
     },
+    {
+      name: 'the length computed before the test of the (never reassigned) size',
+      code: tryAlloc({ locals: '\tsize_t len = iova_align(iovad, size + iova_off);\n', length: 'len' }),
+      path: DMA_IOMMU,
+    },
     { name: 'BUG_ON(!size)', code: tryAlloc({ guards: '\tBUG_ON(!size);\n' }), path: DMA_IOMMU },
     { name: 'the guard in the exported wrapper, the allocation in its static helper', code: wrapped(MAINLINE_GUARDS), path: DMA_IOMMU },
     { name: 'the aligned middle linked only if (size) (the D5 fix)', code: middle('\tif (size)\n'), path: DMA_IOMMU },

@@ -22,7 +22,7 @@ function mutate(from: string, to: string): string {
 }
 
 const MUTATIONS: Array<[string, string, string, string]> = [
-  ['dma_iova_free() frees from the unrewound state->addr', 'iommu_dma_free_iova(domain, state->addr - iova_start_pad,', 'iommu_dma_free_iova(domain, state->addr,', 'iova/offset-free'],
+  ['the unlink unmaps from the unrewound address', '\taddr -= iova_start_pad;\n\tunmapped', '\tunmapped', 'iova/offset-free'],
   ['dma_iova_free() reads the raw __size', 'size_t size = dma_iova_size(state);\n\n\tiommu_dma_free_iova', 'size_t size = state->__size;\n\n\tiommu_dma_free_iova', 'iova/raw-size-access'],
   ['dma_iova_link() without the pad check', '\tif (WARN_ON_ONCE(iova_start_pad && offset > 0))\n\t\treturn -EIO;\n', '', 'iova/link-pad-offset'],
   ['the aligned middle linked without if (size) (D5)', '\tif (size) {\n\t\terror = __dma_iova_link(', '\t{\n\t\terror = __dma_iova_link(', 'iova/size-zero-guard'],
