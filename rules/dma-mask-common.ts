@@ -5,7 +5,7 @@
 // and the map paths use dma_get_mask(dev); iommu_dma_alloc and __iommu_dma_alloc_noncontiguous use
 // dev->coherent_dma_mask).
 import { analyze, argumentsOf, calleeName, evalConst, isKnownConst, intTypeOf, wrapToType, subExpressions, toExpr, defineValue, stripCasts, type Expr, type FunctionInfo, type FunctionAnalysis, type ParsedFile, type SyntaxNode } from '../c/index.js';
-import { FUNCTION_CONTRACTS, functionsIn } from '../model/index.js';
+import { FUNCTION_CONTRACTS, functionsIn, type SimRequest } from '../model/index.js';
 import type { ChangeFunction } from './types.js';
 
 /** How a sink uses the mask: sets the device's mask, limits an IOVA allocation (bytes), or (pfn). */
@@ -329,4 +329,21 @@ export function shiftMask(e: Expr, file?: ParsedFile): { bits: bigint; intended:
   if (bits === undefined || bits > 64n) return undefined;
   const intended = bits === 64n ? U64_ALL : (1n << bits) - 1n;
   return { bits, intended, on64: constantValue(e, file, 'LP64'), on32: constantValue(e, file, 'ILP32') };
+}
+
+// ---- simulation requests ---------------------------------------------------------------------
+
+/**
+ * The request, when it names something a run can show (an invariant, a call reached with an
+ * argument, a predicate at return, a WARN). A request with only a description would come back
+ * "refuted" once every run completes, which would hide a finding the simulator cannot judge.
+ */
+export function observable(request: SimRequest): { sim: SimRequest } | Record<string, never> {
+  const e = request.expect;
+  return e.invariants?.length || e.reaches || e.holds || e.warn ? { sim: request } : {};
+}
+
+/** `callee` is called exactly once in `fn`: a `reaches` observation can only be about that call. */
+export function calledOnce(fn: FunctionInfo, callee: string): boolean {
+  return analyze(fn).callsTo(callee).length === 1;
 }

@@ -5,7 +5,7 @@
 import { analyze, argumentsOf, calleeName, printExpr, stripCasts, subExpressions, toExpr, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { contractFor } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
-import { constantValue, describeMask, isMaskExpression } from './dma-mask-common.js';
+import { constantValue, describeMask, isMaskExpression, observable } from './dma-mask-common.js';
 
 type MessageId = 'startOnly';
 
@@ -61,23 +61,34 @@ export default createRule<MessageId>({
         const key = `${address.name}@${cmp.startIndex}`;
         if (reported.has(key)) continue;
         reported.add(key);
-        const maskText = printExpr(toExpr(mask));
         const maskValue = constantValue(a.resolve(mask), context.file);
-        const accept = acceptValue(fn);
+        // the mask's value in the run: the constant, a mask parameter set to 32 bits, or the
+        // device's masks in a 32-bit scenario (dma_get_mask, *dev->dma_mask, the coherent mask)
+        const resolvedMask = stripCasts(a.resolve(mask));
+        const maskParam = resolvedMask.kind === 'ident' && fn.params.some((p) => p.name === resolvedMask.name) ? resolvedMask.name : undefined;
+        const deviceMask = maskValue === undefined && !maskParam && onlyDeviceMasks(resolvedMask);
+        const runValue = maskValue ?? (maskParam || deviceMask ? 0xffff_ffffn : undefined);
+        const accept = acceptCondition(cmp, aboveWhenTrue(cmp, addr));
+        const sizeIsParam = fn.params.some((p) => p.name === size);
+        const runnable = runValue !== undefined && accept !== undefined && sizeIsParam && fn.params.some((p) => p.name === address.name);
+        const maskText = `0x${(runValue ?? 0n).toString(16)}`;
         context.report({
           node: cmp,
           messageId: 'startOnly',
-          data: { check: printExpr(toExpr(cmp)), addr: address.name, size: size, mask: maskValue !== undefined ? describeMask(maskValue) : `\`${maskText}\`` },
-          sim: {
-            mode: 'confirm',
-            function: fn.name,
-            scenario: { mask: 32 },
-            inputs: { [address.name]: `(${maskValue !== undefined ? `0x${maskValue.toString(16)}` : maskText}) - 0xff`, ...(fn.params.some((p) => p.name === size) ? { [size]: '0x1000' } : {}) },
-            expect: {
-              ...(accept ? { holds: `${accept} && ${address.name} + ${size} - 1 > ${maskValue !== undefined ? `0x${maskValue.toString(16)}` : maskText}` } : {}),
-              description: `a buffer of ${size} bytes starting 0xff below the mask is accepted although it ends above it`,
-            },
-          },
+          data: { check: printExpr(toExpr(cmp)), addr: address.name, size: size, mask: maskValue !== undefined ? describeMask(maskValue) : `\`${printExpr(toExpr(mask))}\`` },
+          // only when the address and size are inputs and the return value says "accepted"
+          ...(runnable
+            ? observable({
+                mode: 'confirm',
+                function: fn.name,
+                scenario: { mask: 32, coherentMask: 32, busLimit: 0 },
+                inputs: { [address.name]: `${maskText} - 0xff`, [size]: '0x1000', ...(maskParam ? { [maskParam]: maskText } : {}) },
+                expect: {
+                  holds: `${accept} && ${address.name} + ${size} - 1 > ${maskText}`,
+                  description: `a buffer of ${size} bytes starting 0xff below the mask is accepted although it ends above it`,
+                },
+              })
+            : {}),
         });
       }
     }
@@ -108,6 +119,27 @@ function isAboveMaskTest(b: SyntaxNode): 'left' | 'right' | undefined {
   if (complement(b.childForFieldName('left'))) return 'left';
   if (complement(b.childForFieldName('right'))) return 'right';
   return undefined;
+}
+
+/** The mask is read from the device only (dma_get_mask, *dev->dma_mask, coherent mask, bus limit, min_not_zero of those). */
+function onlyDeviceMasks(e: Expr): boolean {
+  const x = stripCasts(e);
+  if (x.kind === 'call' && x.callee === 'dma_get_mask') return true;
+  if (x.kind === 'field' && (x.field === 'coherent_dma_mask' || x.field === 'bus_dma_limit')) return true;
+  if (x.kind === 'unary' && x.op === '*') {
+    const inner = stripCasts(x.operand);
+    return inner.kind === 'field' && inner.field === 'dma_mask';
+  }
+  if (x.kind === 'call' && (x.callee === 'min_not_zero' || x.callee === 'min')) return x.args.every(onlyDeviceMasks);
+  return false;
+}
+
+/** The check is true when the address is above the mask (`addr > mask`, `mask < addr`, `addr & ~mask`). */
+function aboveWhenTrue(check: SyntaxNode, addr: SyntaxNode): boolean {
+  const op = check.childForFieldName('operator')?.text ?? '';
+  if (op === '&') return true;
+  const addrOnLeft = check.childForFieldName('left')?.id === addr.id || stripParens(check.childForFieldName('left')!).id === addr.id;
+  return addrOnLeft ? op === '>' || op === '>=' : op === '<' || op === '<=';
 }
 
 /** The value is tested for truth: an if/while condition, an operand of `!`, `&&`, `||`, `?:`, or a bool return. */
@@ -188,9 +220,34 @@ function endCheckedElsewhere(fn: FunctionInfo, comparisons: readonly SyntaxNode[
   });
 }
 
-/** What the function returns when it accepts the buffer, as a condition on __return. */
-function acceptValue(fn: FunctionInfo): string | undefined {
-  if (fn.returnType === 'bool') return '__return != 0';
-  if (/^(int|long)$/.test(fn.returnType)) return '__return == 0';
+/**
+ * What the function returns when the check lets the buffer through, as a condition on __return:
+ * read from `return <check>` or from `if (<check>) return <reject>;`. Undefined when not that plain.
+ */
+function acceptCondition(check: SyntaxNode, aboveWhenTrue: boolean): string | undefined {
+  let n = check;
+  let above = aboveWhenTrue;
+  for (let i = 0; i < 8; i++) {
+    const p = n.parent;
+    if (!p) return undefined;
+    if (p.type === 'parenthesized_expression') n = p;
+    else if (p.type === 'unary_expression' && p.childForFieldName('operator')?.text === '!') {
+      n = p;
+      above = !above;
+    } else if (p.type === 'argument_list' && /^(WARN_ON(_ONCE)?|unlikely|likely)$/.test(p.parent?.childForFieldName('function')?.text ?? '')) n = p.parent!;
+    else break;
+  }
+  const p = n.parent;
+  if (p?.type === 'return_statement') return above ? '__return == 0' : '__return != 0';
+  if (p?.type !== 'if_statement' || p.childForFieldName('condition')?.id !== n.id) return undefined;
+  // the branch taken when the buffer is above the mask must return the rejection
+  const branch = above ? p.childForFieldName('consequence') : p.childForFieldName('alternative');
+  const statement = branch?.type === 'compound_statement' ? branch.namedChildren.filter((c) => c.type !== 'comment').at(-1) : branch;
+  const rejectNode = statement?.type === 'return_statement' ? statement.namedChildren[0] : undefined;
+  if (!rejectNode) return undefined;
+  const reject = rejectNode.text.replace(/\s+/g, '');
+  if (/^-E[A-Z0-9]+$/.test(reject) || /^-\d+$/.test(reject)) return '__return >= 0';
+  if (reject === 'false' || reject === '0' || reject === 'NULL') return '__return != 0';
+  if (reject === 'true' || reject === '1') return '__return == 0';
   return undefined;
 }

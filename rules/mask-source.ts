@@ -2,10 +2,12 @@
 // coherent mask or a constant in a streaming/IOVA allocation, *dev->dma_mask unchecked, the
 // streaming mask in a coherent allocation. Confidence high (the limit is read from the source).
 import { analyze, argumentsOf, conjuncts, asComparison, printExpr, toExpr, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import type { ScenarioSpec, SimRequest } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
 import {
   allocationKind,
   byteLimitOfPfn,
+  calledOnce,
   describeMask,
   maskOrigin,
   maskSinks,
@@ -81,7 +83,7 @@ function checkOrigin(fn: FunctionInfo, context: RuleContext<MessageId>, site: Si
   const { call, sink, arg, origin, kind } = site;
   const direct = sink.kind === 'iova-limit' && sameText(toExpr(arg), site.limit);
   const deviceArg = sink.deviceIndex !== undefined ? argumentsOf(call)[sink.deviceIndex] : undefined;
-  const sim = (scenario: { mask: number; coherentMask: number }, description: string) => ({
+  const sim = (scenario: Partial<ScenarioSpec>, description: string) => ({
     mode: 'confirm' as const,
     function: fn.name,
     scenario,
@@ -111,7 +113,7 @@ function checkOrigin(fn: FunctionInfo, context: RuleContext<MessageId>, site: Si
         severity: 'warning',
         data: { source: printExpr(site.limit), pointer, expected },
         ...(direct ? { fix: { node: arg, text: expected } } : {}),
-        sim: sim({ mask: 0, coherentMask: 64 }, `${sink.callee} limited by an unset streaming mask`),
+        // no simulation: the model always gives a device a dma_mask pointer, so the NULL case cannot be shown
       });
       return;
     }
@@ -123,7 +125,7 @@ function checkOrigin(fn: FunctionInfo, context: RuleContext<MessageId>, site: Si
         messageId: 'busLimitOnly',
         data: { source: printExpr(site.limit), expected },
         ...(direct ? { fix: { node: arg, text: expected } } : {}),
-        sim: sim({ mask: 32, coherentMask: 32 }, `${sink.callee} limited by the bus limit alone reserves IOVA above a 32-bit mask`),
+        sim: sim({ mask: 32, coherentMask: 32, busLimit: 48 }, `${sink.callee} limited by a 48-bit bus limit alone reserves IOVA above the 32-bit mask`),
       });
       return;
     }
@@ -137,7 +139,17 @@ function checkOrigin(fn: FunctionInfo, context: RuleContext<MessageId>, site: Si
         severity: 'warning',
         data: { source: printExpr(site.limit), expected },
         ...(direct && device.kind === 'ident' ? { fix: { node: arg, text: expected } } : {}),
-        sim: sim({ mask: 64, coherentMask: 32 }, `the coherent buffer's IOVA ends above the 32-bit coherent mask`),
+        // the model's reservation-in-limit is about the streaming mask: observe the limit passed instead
+        ...(calledOnce(fn, sink.callee)
+          ? {
+              sim: {
+                mode: 'confirm' as const,
+                function: fn.name,
+                scenario: { mask: 64, coherentMask: 32 },
+                expect: { reaches: { callee: sink.callee, arg: sink.maskIndex, equals: '0xffffffffffffffff' }, description: `${sink.callee} is limited by the 64-bit streaming mask, not the 32-bit coherent mask` },
+              },
+            }
+          : {}),
       });
       return;
     }
@@ -156,13 +168,37 @@ function checkOrigin(fn: FunctionInfo, context: RuleContext<MessageId>, site: Si
         messageId: 'constantLimit',
         data: { source: printExpr(site.limit), value: describeMask(origin.value) === printExpr(site.limit) ? '' : ` (${describeMask(origin.value)})`, expected },
         ...(canFix ? { fix: { node: arg, text: expected } } : {}),
-        sim: sim({ mask: 32, coherentMask: 32 }, `${sink.callee} limited by ${describeMask(origin.value)} reserves IOVA above a 32-bit mask`),
+        ...constantSim(fn, site, sim(
+          { mask: 32, coherentMask: 32 },
+          `${sink.callee} limited by ${describeMask(origin.value)} reserves IOVA above a 32-bit mask`,
+        )),
       });
       return;
     }
     default:
       return;
   }
+}
+
+/**
+ * The run that shows a constant limit: against the device's mask when the function has a device
+ * (the model ties the IOVA domain to it), against the mask parameter it ignores otherwise.
+ */
+function constantSim(fn: FunctionInfo, site: Site, deviceRun: SimRequest): { sim: SimRequest } | Record<string, never> {
+  if (site.sink.kind !== 'pfn-limit' || fn.params.some((p) => /\bstruct device \*$/.test(p.type))) return { sim: deviceRun };
+  const maskParam = fn.params.find((p) => /^(u64|dma_addr_t|phys_addr_t)$/.test(p.type) && /mask|limit/i.test(p.name));
+  if (!maskParam || !calledOnce(fn, site.sink.callee)) return {};
+  return {
+    sim: {
+      mode: 'confirm',
+      function: fn.name,
+      inputs: { [maskParam.name]: '0xffffffff' },
+      expect: {
+        reaches: { callee: site.sink.callee, arg: site.sink.maskIndex, notEquals: '0xffffffff / G' },
+        description: `${site.sink.callee} is limited by ${printExpr(site.limit)}, not by the ${maskParam.name} it was given`,
+      },
+    },
+  };
 }
 
 function sameText(a: Expr, b: Expr): boolean {

@@ -11,13 +11,14 @@ import {
   defineValue,
   printExpr,
   stripCasts,
+  subExpressions,
   toExpr,
   type Expr,
   type FunctionInfo,
   type SyntaxNode,
 } from '../c/index.js';
 import { createRule, type RuleContext } from './types.js';
-import { describeMask, isMaskExpression, maskSinks, maxMaskValue, narrowingOf, shiftMask, sinkCallsIn, type MaskSink, type Narrowing } from './dma-mask-common.js';
+import { describeMask, isMaskExpression, maskSinks, maxMaskValue, narrowingOf, calledOnce, observable, shiftMask, sinkCallsIn, type MaskSink, type Narrowing } from './dma-mask-common.js';
 
 type MessageId = 'narrowStore' | 'narrowReturn' | 'narrowParam' | 'narrowArgument' | 'narrowCast' | 'shiftOverflow';
 
@@ -67,17 +68,23 @@ function effectOf(n: Narrowing): string {
   return n.becomes > 0xffff_ffffn ? `it sign-extends to ${becomes}${where}` : `the mask becomes ${becomes}${where}, its upper bits lost`;
 }
 
-function simFor(fn: FunctionInfo, n: Narrowing, max: bigint, sink: SinkCall | undefined, description: string) {
-  return {
-    mode: 'confirm' as const,
+/**
+ * Ask the simulator to show the sink receiving another mask than the one meant: only when the
+ * value reaches a sink of this function and has one meaning (no `?:` choosing between masks).
+ */
+function simFor(fn: FunctionInfo, n: Narrowing, max: bigint, sink: SinkCall | undefined, description: string, value?: Expr, sinkOwner: FunctionInfo = fn) {
+  if (!sink || (value && [...subExpressions(value)].some((x) => x.kind === 'conditional'))) return {};
+  // `reaches` matches any call of the callee: only one may exist
+  if (!calledOnce(sinkOwner, sink.sink.callee)) return {};
+  return observable({
+    mode: 'confirm',
     function: fn.name,
-    scenario: { mask: 64, ...(n.on64 ? {} : { arch: 32 as const }) },
+    scenario: { mask: 64, coherentMask: 64, ...(n.on64 ? {} : { arch: 32 as const }) },
     expect: {
-      ...(sink ? { reaches: { callee: sink.sink.callee, arg: sink.sink.maskIndex, notEquals: `0x${max.toString(16)}` } } : {}),
-      invariants: ['reservation-in-limit' as const],
+      reaches: { callee: sink.sink.callee, arg: sink.sink.maskIndex, notEquals: `0x${max.toString(16)}` },
       description,
     },
-  };
+  });
 }
 
 /** The sink call whose mask argument reads `name` (through locals). */
@@ -137,7 +144,7 @@ function checkStores(fn: FunctionInfo, context: RuleContext<MessageId>, sinkCall
       severity: n.on64 ? 'error' : 'warning',
       data: { value: printExpr(toExpr(store.value)), type: store.type, target: name, effect: effectOf(n) },
       ...(fix ? { fix } : {}),
-      sim: simFor(fn, n, max, sink, `the mask stored in ${name} reaches ${sink ? sink.sink.callee : 'its use'} as ${describeMask(n.becomes)}`),
+      ...simFor(fn, n, max, sink, `the mask stored in ${name} reaches ${sink ? sink.sink.callee : 'its use'} as ${describeMask(n.becomes)}`, resolved),
     });
   }
 }
@@ -172,7 +179,6 @@ function checkReturns(fn: FunctionInfo, context: RuleContext<MessageId>): void {
       messageId: 'narrowReturn',
       severity: n.on64 ? 'error' : 'warning',
       data: { value: printExpr(toExpr(value)), type: fn.returnType, fn: fn.name, effect: effectOf(n) },
-      sim: simFor(fn, n, max, undefined, `${fn.name}() returns the mask as ${describeMask(n.becomes)}`),
     });
   }
 }
@@ -194,7 +200,6 @@ function checkSinkArguments(fn: FunctionInfo, context: RuleContext<MessageId>, s
           node: arg,
           messageId: 'narrowParam',
           data: { type: param.type, param: param.name, fn: fn.name, callee: sink.callee, becomes: describeMask(n.becomes) },
-          sim: simFor(fn, n, (1n << 64n) - 1n, { call, sink }, `${sink.callee} receives ${param.name} cut to ${param.type}`),
         });
         continue;
       }
@@ -214,7 +219,7 @@ function checkSinkArguments(fn: FunctionInfo, context: RuleContext<MessageId>, s
         messageId: 'narrowCast',
         severity: n.on64 ? 'error' : 'warning',
         data: { value: printExpr(toExpr(operand)), type, callee: sink.callee, effect: effectOf(n) },
-        sim: simFor(fn, n, max, { call, sink }, `${sink.callee} receives the mask as ${describeMask(n.becomes)}`),
+        ...simFor(fn, n, max, { call, sink }, `${sink.callee} receives the mask as ${describeMask(n.becomes)}`, value),
       });
     }
   }
@@ -241,10 +246,21 @@ function checkHelperArguments(fn: FunctionInfo, context: RuleContext<MessageId>)
         messageId: 'narrowArgument',
         severity: n.on64 ? 'error' : 'warning',
         data: { value: printExpr(toExpr(arg)), type: param.type, param: param.name, callee: helper.name, effect: effectOf(n) },
-        sim: simFor(fn, n, max, undefined, `${helper.name}() receives the mask as ${describeMask(n.becomes)}`),
+        // observed where the helper hands the parameter to its sink (calls are recorded before conversion)
+        ...(calledOnce(fn, helper.name) ? simFor(fn, n, max, innerSink(helper.name, context), `${helper.name}() passes the mask on as ${describeMask(n.becomes)}`, value, helper) : {}),
       });
     });
   }
+}
+
+/** The contract sink a helper of the change passes its mask parameter to, as a sink call. */
+function innerSink(helper: string, context: RuleContext<MessageId>): SinkCall | undefined {
+  const derived = maskSinks(context.functions).get(helper);
+  const via = derived?.via ? maskSinks(context.functions).get(derived.via) : undefined;
+  const inner = context.functions.get(helper)?.fn;
+  if (!via || !inner) return undefined;
+  const call = sinkCallsIn(inner, new Map([[via.callee, via]]))[0]?.call;
+  return call ? { call, sink: via } : undefined;
 }
 
 /** `(1 << 36) - 1` where a mask is expected: a sink's argument (through locals and #defines) or a mask field. */
@@ -318,14 +334,16 @@ function reportShift(
     severity: wrong64 ? 'error' : 'warning',
     data: { text, bits, why },
     ...(fixable && bits >= 1 && bits <= 64 ? { fix: { node, text: `DMA_BIT_MASK(${bits})` } } : {}),
-    sim: {
-      mode: 'confirm',
-      function: fn.name,
-      scenario: { mask: 64, ...(wrong64 ? {} : { arch: 32 as const }) },
-      expect: {
-        ...(sink ? { reaches: { callee: sink.sink.callee, arg: sink.sink.maskIndex, notEquals: `0x${shape.intended.toString(16)}` } } : {}),
-        description: `${text} is meant as DMA_BIT_MASK(${bits}) but is ${got === undefined ? 'undefined' : describeMask(got)}`,
-      },
-    },
+    ...(sink && calledOnce(fn, sink.sink.callee)
+      ? observable({
+          mode: 'confirm',
+          function: fn.name,
+          scenario: { mask: 64, coherentMask: 64, ...(wrong64 ? {} : { arch: 32 as const }) },
+          expect: {
+            reaches: { callee: sink.sink.callee, arg: sink.sink.maskIndex, notEquals: `0x${shape.intended.toString(16)}` },
+            description: `${text} is meant as DMA_BIT_MASK(${bits}) but is ${got === undefined ? 'undefined' : describeMask(got)}`,
+          },
+        })
+      : {}),
   });
 }

@@ -5,7 +5,7 @@
 import { analyze, argumentsOf, calleeName, mapExpr, printExpr, subExpressions, toExpr, type Definition, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { contractFor } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
-import { constantValue, describeMask, MASK_SETTERS } from './dma-mask-common.js';
+import { calledOnce, constantValue, describeMask, MASK_SETTERS, observable } from './dma-mask-common.js';
 
 type MessageId = 'ignored' | 'storedUnused' | 'swallowed';
 
@@ -54,15 +54,18 @@ export default createRule<MessageId>({
         node: call,
         messageId: use.kind === 'stored' ? 'storedUnused' : use.kind === 'swallowed' ? 'swallowed' : 'ignored',
         data: { callee, fn: fn.name, mask: describeMask(smallest), failure, ...(use.kind === 'stored' ? { target: use.target } : {}) },
-        sim: {
-          mode: 'confirm',
-          function: fn.name,
-          failing: [...MASK_SETTERS],
-          expect: {
-            ...(/^(int|long)$/.test(fn.returnType) ? { holds: '__return == 0' } : {}),
-            description: `${fn.name}() goes on (and succeeds) although ${callee}() refused the ${describeMask(smallest)} mask`,
-          },
-        },
+        // failing is by callee: only when this is the function's one call of it, and success is `return 0`
+        ...(calledOnce(fn, callee) && /^(int|long)$/.test(fn.returnType)
+          ? observable({
+              mode: 'confirm',
+              function: fn.name,
+              failing: [callee],
+              expect: {
+                holds: '__return == 0',
+                description: `${fn.name}() goes on (and succeeds) although ${callee}() refused the ${describeMask(smallest)} mask`,
+              },
+            })
+          : {}),
       });
     }
   },
