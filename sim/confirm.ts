@@ -162,7 +162,7 @@ export function explore(
   const budgets = budgetsFor(settings);
   const tally: Tally = { runs: 0, stops: [], approximations: [], problems: [], representativeRuns: 0, scenarios: 0 };
   const teardown = request.expect.invariants?.includes('no-leak') ?? false;
-  const keys = Object.keys(request.inputs ?? {});
+  const keys = Object.keys(request.inputs ?? {}).map((k) => paramForKey(params, k)?.name ?? k);
   let representativesDone = true;
   let scenarioIndex = 0;
 
@@ -192,7 +192,7 @@ export function explore(
         const inputsText = shortInputs(result, keys);
         const failing = [...failPlan.entries()].map(([f, k]) => `${f}${k === 'all' ? '' : ` (call ${Number(k) + 1})`} failing`).join(', ');
         const summary = [inputsText, failing].filter(Boolean).join(', ') + (inputsText || failing ? ': ' : '') + check.observed.text;
-        return { found: { confirmation: 'confirmed', witness: buildWitness(result, summary, check.observed.breach), note: `${request.expect.description}: ${oneLine(summary)}` }, reached: true, exhausted: false };
+        return { found: { confirmation: 'confirmed', witness: buildWitness(result, summary, check.observed.breach), note: request.expect.description || oneLine(summary) }, reached: true, exhausted: false };
       }
       if (result.run.injectedFailures > 0) reached = true;
       if (baseline) {
@@ -273,7 +273,7 @@ function verdict(target: Target, request: SimRequest, tally: Tally, representati
   const lastStep = first.run.path[first.run.path.length - 1];
   const ret = first.returned?.k === 'void' ? 'returns' : `returns ${first.returned ? formatShort(first) : ''}`;
   const where = lastStep ? ` at line ${lastStep.line} (${lastStep.text || lineText(target.cf.file, lastStep.line)})` : '';
-  const inputsText = shortInputs(first, Object.keys(request.inputs ?? {}));
+  const inputsText = shortInputs(first, Object.keys(request.inputs ?? {}).map((k) => paramForKey(params, k)?.name ?? k));
   const summary = `guard holds: ${inputsText ? `with ${inputsText}, ` : ''}${target.cf.fn.name} ${ret}${where}; ${what} does not happen`;
   return {
     confirmation: 'refuted',
