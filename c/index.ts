@@ -71,3 +71,4 @@ export { impliesNonZero, impliesZero, impliesBitClear, impliesAnyOf, impliesDiff
 export { valueSources, additiveTerms, COPIES, NONZERO_CARRIERS, type Carrier, type Term } from './value-flow.js';
 export { integerTypeOf, castParts, type IntTypeOptions } from './int-type.js';
 export { linearForm, subtractForms, substituteAtom, certainlyPositive, printForm, type LinearForm } from './linear.js';
+export { resultUse, readsReachedBy, usedAsTruth, outermostParens, type ResultUse } from './value-use.js';

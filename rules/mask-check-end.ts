@@ -2,7 +2,7 @@
 // (`addr > mask`) where the function knows the buffer's size: a buffer that starts below the
 // mask and ends above it passes. Confidence moderate: the address and the size are paired by
 // how the function receives or maps them.
-import { analyze, argumentsOf, calleeName, printExpr, stripCasts, subExpressions, toExpr, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentsOf, calleeName, printExpr, stripCasts, subExpressions, toExpr, usedAsTruth, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { contractFor } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
 import { constantValue, describeMask, isMaskExpression, observable } from './dma-mask-common.js';
@@ -140,21 +140,6 @@ function aboveWhenTrue(check: SyntaxNode, addr: SyntaxNode): boolean {
   if (op === '&') return true;
   const addrOnLeft = check.childForFieldName('left')?.id === addr.id || stripParens(check.childForFieldName('left')!).id === addr.id;
   return addrOnLeft ? op === '>' || op === '>=' : op === '<' || op === '<=';
-}
-
-/** The value is tested for truth: an if/while condition, an operand of `!`, `&&`, `||`, `?:`, or a bool return. */
-function usedAsTruth(fn: FunctionInfo, node: SyntaxNode): boolean {
-  let n = node;
-  while (n.parent?.type === 'parenthesized_expression') n = n.parent;
-  const p = n.parent;
-  if (!p) return false;
-  if ((p.type === 'if_statement' || p.type === 'while_statement') && p.childForFieldName('condition')?.id === n.id) return true;
-  if (p.type === 'unary_expression' && p.childForFieldName('operator')?.text === '!') return true;
-  if (p.type === 'binary_expression' && ['&&', '||', '==', '!='].includes(p.childForFieldName('operator')?.text ?? '')) return true;
-  if (p.type === 'conditional_expression' && p.childForFieldName('condition')?.id === n.id) return true;
-  if (p.type === 'call_expression' && /^(WARN_ON(_ONCE)?|unlikely|likely)$/.test(p.childForFieldName('function')?.text ?? '')) return true;
-  if (p.type === 'argument_list' && /^(WARN_ON(_ONCE)?|unlikely|likely)$/.test(p.parent?.childForFieldName('function')?.text ?? '')) return true;
-  return p.type === 'return_statement' && fn.returnType === 'bool';
 }
 
 /** Fields that hold the start address of a buffer (`state->addr`, `buf->dma_addr`). */

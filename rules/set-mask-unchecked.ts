@@ -2,7 +2,7 @@
 // calls whose result is ignored when the call can fail. Masks of 32 bits or more never fail
 // (Documentation/core-api/dma-api-howto.rst), so only narrower or unknown masks count.
 // Confidence high for constant masks, moderate for masks read from variables.
-import { analyze, argumentsOf, calleeName, mapExpr, printExpr, subExpressions, toExpr, type Definition, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentsOf, calleeName, mapExpr, printExpr, readsReachedBy, resultUse, subExpressions, toExpr, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { contractFor } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
 import { calledOnce, constantValue, describeMask, MASK_SETTERS, observable } from './dma-mask-common.js';
@@ -37,7 +37,7 @@ export default createRule<MessageId>({
     const calls = a.callsTo(MASK_SETTERS);
     for (const call of calls) {
       const callee = calleeName(call)!;
-      const use = resultUse(fn, call);
+      const use = maskResultUse(fn, call);
       if (use.kind === 'used') continue;
       // unseen lines of a function rebuilt from hunks may read the stored result or set a wider mask first
       const partial = fn.partial || fn.hasError;
@@ -71,53 +71,29 @@ export default createRule<MessageId>({
   },
 });
 
-type ResultUse = { kind: 'used' } | { kind: 'ignored' } | { kind: 'swallowed' } | { kind: 'stored'; target: string };
+type Use = { kind: 'used' } | { kind: 'ignored' } | { kind: 'swallowed' } | { kind: 'stored'; target: string };
 
 /** Calls that only log. */
 const LOG_ONLY = /^(dev|pr|netdev|pci|drm|dev_err_probe|printk)(_(warn|err|info|notice|dbg|debug|crit))?(_once|_ratelimited)?$|^dev_err_probe$|^printk$/;
 
-/** How the call's return value is used: dropped, stored in a variable nobody reads, or used. */
-function resultUse(fn: FunctionInfo, call: SyntaxNode): ResultUse {
-  let n: SyntaxNode = call;
-  while (n.parent?.type === 'parenthesized_expression') n = n.parent;
-  let parent = n.parent;
-  if (parent?.type === 'cast_expression' && parent.childForFieldName('type')?.text.trim() === 'void') {
-    n = parent;
-    parent = n.parent;
+/** How the call's return value is used: dropped, stored in a variable nobody reads, only logged, or used. */
+function maskResultUse(fn: FunctionInfo, call: SyntaxNode): Use {
+  const use = resultUse(fn, call);
+  switch (use.kind) {
+    case 'dropped':
+      return { kind: 'ignored' };
+    case 'tested':
+      return !use.negated && logsOnly(use.ifStatement) ? { kind: 'swallowed' } : { kind: 'used' };
+    case 'stored': {
+      const def = use.definition;
+      if (!def || def.variable.isStatic || def.variable.addressTaken) return { kind: 'used' };
+      const reads = readsReachedBy(fn, def);
+      if (reads.length === 0) return { kind: 'stored', target: use.target.text };
+      return swallowedThrough(fn, reads) ? { kind: 'swallowed' } : { kind: 'used' };
+    }
+    default:
+      return { kind: 'used' };
   }
-  if (!parent) return { kind: 'used' };
-  if (parent.type === 'expression_statement') return { kind: 'ignored' };
-  if (isConditionOf(n, parent) && logsOnly(parent)) return { kind: 'swallowed' };
-  if (parent.type === 'if_statement') return { kind: 'used' };
-  if (parent.type === 'comma_expression' && parent.childForFieldName('left')?.id === n.id) return { kind: 'ignored' };
-  let target: SyntaxNode | null = null;
-  let defNode: SyntaxNode | null = null;
-  if (parent.type === 'assignment_expression' && parent.childForFieldName('operator')?.text === '=' && parent.childForFieldName('right')?.id === n.id) {
-    target = parent.childForFieldName('left');
-    defNode = parent;
-  } else if (parent.type === 'init_declarator' && parent.childForFieldName('value')?.id === n.id) {
-    target = parent.childForFieldName('declarator');
-    defNode = parent;
-  }
-  if (!target || !defNode || target.type !== 'identifier') return { kind: 'used' };
-  // an assignment used as a value (`if ((ret = dma_set_mask(...)))`) is a use
-  if (defNode.type === 'assignment_expression' && defNode.parent?.type !== 'expression_statement') return { kind: 'used' };
-  const a = analyze(fn);
-  if (swallowedThrough(fn, target.text, defNode)) return { kind: 'swallowed' };
-  const def = a.defUse?.definitions.find((d) => d.node.startIndex === defNode!.startIndex && d.node.endIndex === defNode!.endIndex && d.variable.name === target!.text);
-  if (!def || def.variable.isStatic || def.variable.addressTaken) return { kind: 'used' };
-  return readsOf(fn, def) ? { kind: 'used' } : { kind: 'stored', target: target.text };
-}
-
-/** `node` (parentheses climbed) is the whole condition of an `if`. */
-function isConditionOf(node: SyntaxNode, parent: SyntaxNode): boolean {
-  return parent.type === 'if_statement' && parent.childForFieldName('condition')?.id === node.id;
-}
-
-function outermost(node: SyntaxNode): SyntaxNode {
-  let n = node;
-  while (n.parent?.type === 'parenthesized_expression') n = n.parent;
-  return n;
 }
 
 /** An `if` without `else` whose branch only logs (and so rejoins the success path). */
@@ -135,31 +111,17 @@ function logsOnly(ifStatement: SyntaxNode): boolean {
   );
 }
 
-/** `ret = dma_set_mask(...); if (ret) dev_warn(...);` and nothing else reads `ret`. */
-function swallowedThrough(fn: FunctionInfo, name: string, defNode: SyntaxNode): boolean {
-  const a = analyze(fn);
-  const reads = fn.body!.descendantsOfType('identifier').filter((id) => id.text === name && id.startIndex > defNode.endIndex && a.reaching(id).some((d) => d.node.startIndex === defNode.startIndex));
-  const writes = reads.filter((id) => id.parent?.type === 'assignment_expression' && id.parent.childForFieldName('left')?.id === id.id);
-  const realReads = reads.filter((id) => !writes.includes(id));
-  // the reads are the tests of logging-only ifs, or inside those branches (`dev_err(..., ret)`)
-  const swallowing = realReads.map((id) => outermost(id)).filter((cond) => cond.parent !== null && isConditionOf(cond, cond.parent) && logsOnly(cond.parent)).map((cond) => cond.parent!);
-  return (
-    swallowing.length > 0 &&
-    realReads.every((id) => swallowing.some((ifStatement) => id.startIndex >= ifStatement.startIndex && id.endIndex <= ifStatement.endIndex))
-  );
-}
-
-/** Some read of the variable is reached by `def`. */
-function readsOf(fn: FunctionInfo, def: Definition): boolean {
-  const a = analyze(fn);
-  for (const id of fn.body!.descendantsOfType('identifier')) {
-    if (id.text !== def.variable.name) continue;
-    const parent = id.parent;
-    if (parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === id.id && parent.childForFieldName('operator')?.text === '=') continue;
-    if (parent?.type === 'init_declarator' && parent.childForFieldName('declarator')?.id === id.id) continue;
-    if (a.reaching(id).some((d) => d.id === def.id)) return true;
+/**
+ * `ret = dma_set_mask(...); if (ret) dev_warn(...);`: every read of the stored result is the test
+ * of a logging-only `if`, or inside such a branch (`dev_err(..., ret)`).
+ */
+function swallowedThrough(fn: FunctionInfo, reads: readonly SyntaxNode[]): boolean {
+  const swallowing: SyntaxNode[] = [];
+  for (const id of reads) {
+    const use = resultUse(fn, id);
+    if (use.kind === 'tested' && !use.negated && logsOnly(use.ifStatement)) swallowing.push(use.ifStatement);
   }
-  return false;
+  return swallowing.length > 0 && reads.every((id) => swallowing.some((ifs) => id.startIndex >= ifs.startIndex && id.endIndex <= ifs.endIndex));
 }
 
 /**
