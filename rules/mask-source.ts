@@ -1,7 +1,7 @@
 // dma/mask-source: finds IOVA allocations whose limit is not the mask the allocation is for: the
 // coherent mask or a constant in a streaming/IOVA allocation, *dev->dma_mask unchecked, the
 // streaming mask in a coherent allocation. Confidence high (the limit is read from the source).
-import { analyze, argumentsOf, conjuncts, asComparison, printExpr, toExpr, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentsOf, conjuncts, asComparison, printExpr, stripCasts, toExpr, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import type { ScenarioSpec, SimRequest } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
 import {
@@ -62,13 +62,51 @@ export default createRule<MessageId>({
       const resolved = partial ? toExpr(arg) : a.resolve(arg);
       const limit = sink.kind === 'pfn-limit' ? byteLimitOfPfn(resolved) : resolved;
       if (!limit) continue;
-      const origin = maskOrigin(limit, params, context.file);
+      let origin = maskOrigin(limit, params, context.file);
+      let shown = limit;
+      if (origin.kind === 'unknown' && !partial) {
+        const merged = mergedLocalOrigin(fn, sink.kind === 'pfn-limit' ? pfnOperand(arg) : arg, params, context);
+        if (merged) ({ origin, shown } = merged);
+      }
       // unseen lines may hold the test that makes a constant or a raw read safe
       if (partial && (origin.kind === 'raw-streaming' || (origin.kind === 'constant' && sink.kind === 'pfn-limit'))) continue;
-      checkOrigin(fn, context, { call, sink, arg, limit, origin, kind });
+      checkOrigin(fn, context, { call, sink, arg, limit: shown, origin, kind });
     }
   },
 });
+
+/** `x` of `x >> shift` as written (the byte limit of a pfn limit), else undefined. */
+function pfnOperand(arg: SyntaxNode): SyntaxNode | undefined {
+  let n = arg;
+  for (let i = 0; i < 8 && (n.type === 'parenthesized_expression' || n.type === 'cast_expression'); i++) {
+    n = (n.type === 'cast_expression' ? n.childForFieldName('value') : n.namedChildren[0]) ?? n;
+  }
+  return n.type === 'binary_expression' && n.childForFieldName('operator')?.text === '>>' ? (n.childForFieldName('left') ?? undefined) : undefined;
+}
+
+/**
+ * A local with several definitions (`limit = dev->coherent_dma_mask; if (...) limit =
+ * min(limit, dev->bus_dma_limit);`): the origin they all share. A definition that only narrows the
+ * local by itself (`min(limit, ...)`) keeps its origin; any other disagreement gives none.
+ */
+function mergedLocalOrigin(fn: FunctionInfo, node: SyntaxNode | undefined, params: ReadonlySet<string>, context: RuleContext<MessageId>): { origin: MaskOrigin; shown: Expr } | undefined {
+  if (node?.type !== 'identifier' || params.has(node.text)) return undefined;
+  const a = analyze(fn);
+  const defs = a.reaching(node);
+  if (defs.length < 2 || defs.length > 8) return undefined;
+  let merged: { origin: MaskOrigin; shown: Expr } | undefined;
+  for (const def of defs) {
+    if (!def.value || (def.kind !== 'init' && def.kind !== 'assign')) return undefined;
+    const value = a.resolve(def.value);
+    const bare = stripCasts(value);
+    const narrowsItself = bare.kind === 'call' && /^(min|min_t|min_not_zero|umin)$/.test(bare.callee) && bare.args.some((x) => stripCasts(x).kind === 'ident' && (stripCasts(x) as { name: string }).name === node.text);
+    if (narrowsItself) continue;
+    const origin = maskOrigin(value, params, context.file);
+    if (origin.kind === 'unknown' || (merged && merged.origin.kind !== origin.kind)) return undefined;
+    merged ??= { origin, shown: value };
+  }
+  return merged;
+}
 
 interface Site {
   call: SyntaxNode;

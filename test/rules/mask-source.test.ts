@@ -147,6 +147,11 @@ done:
       ),
     },
     { name: 'the mask narrowed by the bus limit', path: IOMMU, code: seedWith('min_not_zero(dma_get_mask(dev), dev->bus_dma_limit)') },
+    {
+      name: 'a local that is the streaming mask on one path and something unknown on another',
+      path: IOMMU,
+      code: seedWith('dma_limit').replace('\tdma_addr_t addr;\n', '\tdma_addr_t addr;\n\tu64 dma_limit = dma_get_mask(dev);\n\n\tif (demo_quirk(dev))\n\t\tdma_limit = demo_quirk_limit(dev);\n'),
+    },
     { name: 'a min() with something unknown may be narrower than the mask', path: IOMMU, code: seedWith('min(dev->coherent_dma_mask, demo_window_limit(dev))') },
     {
       name: 'a u32 copy of dma_get_mask() is dma/mask-truncation\'s finding, not this one',
@@ -203,6 +208,28 @@ done:
 }
 `,
       errors: [{ line: 7, column: 48, messageId: 'coherentMask', message: COHERENT_MSG('min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit)', 'dma_get_mask(dev)') }],
+      output: null,
+    },
+    {
+      name: 'the coherent mask in a local narrowed by the bus limit on one path',
+      path: IOMMU,
+      code: `static bool demo_iova_alloc(struct device *dev, struct dma_iova_state *state, size_t size)
+{
+	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	u64 dma_limit = dev->coherent_dma_mask;
+	dma_addr_t addr;
+
+	if (dev->bus_dma_limit)
+		dma_limit = min(dma_limit, dev->bus_dma_limit);
+	addr = iommu_dma_alloc_iova(domain, size, dma_limit, dev);
+	if (!addr)
+		return false;
+	state->addr = addr;
+	state->__size = size;
+	return true;
+}
+`,
+      errors: [{ line: 9, column: 44, messageId: 'coherentMask', message: COHERENT_MSG('dev->coherent_dma_mask', 'dma_get_mask(dev)') }],
       output: null,
     },
     {
