@@ -23,7 +23,7 @@ export interface Target {
 }
 
 /** The inputs a request names, placed on parameters (by name or role) or on memory behind them. */
-export function placeInputs(request: SimRequest, params: readonly ParamInfo[], cf: ChangeFunctionLike): { inputs: InputSpec; constraints: Partial<ScenarioSpec> } | { error: string } {
+export function placeInputs(request: SimRequest, params: readonly ParamInfo[], cf: ChangeFunctionLike, program?: Program): { inputs: InputSpec; constraints: Partial<ScenarioSpec> } | { error: string } {
   const inputs = emptyInputs();
   const constraints: Partial<ScenarioSpec> = { ...request.scenario };
   for (const [key, expr] of Object.entries(request.inputs ?? {})) {
@@ -65,7 +65,34 @@ export function placeInputs(request: SimRequest, params: readonly ParamInfo[], c
     }
     return { error: `input ${key}: ${cf.fn.name} has no parameter named ${key} or playing that role` };
   }
+  const stateParam = params.find((q) => q.t.kind === 'ptr' && q.t.to.kind === 'struct' && q.t.to.name === 'dma_iova_state');
+  if (stateParam && !inputs.states.has(stateParam.name) && !inputs.states.has('state') && !inputs.stateDefault) {
+    const implied = impliedStatePrep(cf, program);
+    if (implied) inputs.stateDefault = implied;
+  }
   return { inputs, constraints };
+}
+
+/**
+ * The state a function that is handed one expects: none to prepare when it allocates it itself;
+ * allocated for one that links or frees; linked (and synced) for one that syncs or unlinks.
+ */
+function impliedStatePrep(cf: ChangeFunctionLike, program: Program | undefined): StatePrep | undefined {
+  const names = new Set<string>();
+  const visit = (f: ChangeFunctionLike, depth: number): void => {
+    for (const c of f.fn.body?.descendantsOfType('call_expression') ?? []) {
+      const name = c.childForFieldName('function')?.text ?? '';
+      names.add(name);
+      const inner = depth < 2 ? program?.fn(name) : undefined;
+      if (inner && inner !== f) visit(inner, depth + 1);
+    }
+  };
+  visit(cf, 0);
+  const writesState = /->\s*(addr|__size)\s*=[^=]/.test(cf.fn.body?.text ?? '');
+  if (names.has('dma_iova_try_alloc') || names.has('iommu_dma_alloc_iova') || writesState) return undefined;
+  if (['dma_iova_sync', 'dma_iova_unlink', 'dma_iova_destroy'].some((n) => names.has(n))) return 'linked';
+  if (['dma_iova_link', 'dma_iova_free', 'dma_iova_size', 'dma_use_iova', 'iommu_dma_free_iova'].some((n) => names.has(n))) return 'allocated';
+  return undefined;
 }
 
 /** `req->len` when a field of a parameter's pointee flows into a model call's `role` argument. */
@@ -157,7 +184,7 @@ export function explore(
   if (cf.fn.hasError) return { confirmation: 'unconfirmed', note: `${cf.fn.name} does not parse (${cf.fn.notCheckedReason ?? 'parse error'})` };
   if (cf.fn.partial) return { confirmation: 'unconfirmed', note: `${cf.fn.name} is only partly known (rebuilt from hunks): give --tree to run it` };
   const params = analyzeParams(cf, program, 64);
-  const placed = placeInputs(request, params, cf);
+  const placed = placeInputs(request, params, cf, program);
   if ('error' in placed) return { confirmation: 'unconfirmed', note: placed.error };
   const budgets = budgetsFor(settings);
   const tally: Tally = { runs: 0, stops: [], approximations: [], problems: [], representativeRuns: 0, scenarios: 0 };

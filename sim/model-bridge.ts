@@ -117,6 +117,8 @@ export function callModelFunction(ip: Interpreter, name: string, args: Value[], 
  */
 function flagInSize(ip: Interpreter, name: string, args: Value[], line: number): void {
   const contract = contractFor(name)!;
+  // Only the state's own lengths (link, sync, unlink, destroy) can carry the flag; try_alloc rejects it.
+  if (!contract.params.some((p) => p.role === 'state')) return;
   if (contract.guards.some((g) => g.invariant === 'flag-not-in-size' && g.kernelPerforms)) return;
   contract.params.forEach((p, i) => {
     const v = args[i];
