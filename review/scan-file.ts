@@ -32,7 +32,8 @@ export interface ScanContext {
   cache?: ResultCache;
 }
 
-export function scanOneFile(abs: string, rel: string, ctx: ScanContext): FileOutcome {
+/** `explicit`: named by the user (never prefiltered, so a file that is not C is still caught). */
+export function scanOneFile(abs: string, rel: string, ctx: ScanContext, explicit = false): FileOutcome {
   let bytes: Buffer;
   try {
     const size = statSync(abs).size;
@@ -44,7 +45,7 @@ export function scanOneFile(abs: string, rel: string, ctx: ScanContext): FileOut
     return { kind: 'error', file: rel, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
   }
   const text = bytes.toString('utf8');
-  if (ctx.prefilter && !ctx.prefilter.relevant(text)) return { kind: 'prefiltered' };
+  if (!explicit && ctx.prefilter && !ctx.prefilter.relevant(text)) return { kind: 'prefiltered' };
   const key = ctx.cache?.key(rel, text);
   if (ctx.cache && key) {
     const hit = ctx.cache.get(key);

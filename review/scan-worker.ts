@@ -16,10 +16,10 @@ const ctx: ScanContext = {
   ...(settings.cacheDir ? { cache: new ResultCache(settings.cacheDir, settings.cacheSalt) } : {}),
 };
 
-parentPort!.on('message', (message: { id: number; abs: string; rel: string }) => {
+parentPort!.on('message', (message: { id: number; abs: string; rel: string; explicit: boolean }) => {
   let outcome;
   try {
-    outcome = scanOneFile(message.abs, message.rel, ctx);
+    outcome = scanOneFile(message.abs, message.rel, ctx, message.explicit);
   } catch (err) {
     outcome = { kind: 'error' as const, file: message.rel, message: `internal error: ${(err as Error).message}` };
   }

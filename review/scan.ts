@@ -118,7 +118,7 @@ export async function scanTree(options: ScanOptions): Promise<Report> {
       ...(settings.prefilter ? { prefilter: prefilterFor(active.map((a) => a.rule)) } : {}),
       ...(settings.cacheDir ? { cache: new ResultCache(settings.cacheDir, settings.cacheSalt) } : {}),
     };
-    for await (const item of items(options.paths, options.root)) absorb(item, scanOneFile(item.abs, item.rel, ctx));
+    for await (const item of items(options.paths, options.root)) absorb(item, scanOneFile(item.abs, item.rel, ctx, item.explicit));
   } else {
     await runPool(jobs, settings, items(options.paths, options.root), absorb);
   }
@@ -180,7 +180,7 @@ async function runPool(
       }
       if (failure) throw failure;
       pending.set(item.seq, item);
-      idle.pop()!.postMessage({ id: item.seq, abs: item.abs, rel: item.rel });
+      idle.pop()!.postMessage({ id: item.seq, abs: item.abs, rel: item.rel, explicit: item.explicit });
     }
     while (pending.size > 0) {
       if (failure) throw failure;
