@@ -124,13 +124,13 @@ function contractRoles(fn: string): Array<string | undefined> | undefined {
 /**
  * Sizes tried after the one a request gives, so a guard is judged on the defect's neighbourhood
  * too: a size with bit 63 set also as the largest values (which wrap when aligned), any other
- * non-zero size also as one granule and one byte.
+ * non-zero size also at the granule boundaries (1, 2, G-1, G, G+1 bytes).
  */
 function sizeCompanions(expr: string): string[] {
   const v = evalInput(expr, DEFAULT_SCENARIO);
   if (v === undefined || v === 0n) return [];
   if (BigInt.asUintN(64, v) >= 1n << 63n) return ['SIZE_MAX - G + 1', 'SIZE_MAX'].filter((e) => e !== expr);
-  return ['G', '1'].filter((e) => e !== expr && evalInput(e, DEFAULT_SCENARIO) !== v);
+  return ['G', '1', '2', 'G-1', 'G+1'].filter((e) => e !== expr && evalInput(e, DEFAULT_SCENARIO) !== v);
 }
 
 function callsAny(cf: ChangeFunctionLike, names: RegExp): boolean {
