@@ -79,3 +79,21 @@ describe('differential mode', () => {
     expect(divergences('static int helper(int x) { return x + 1; }', 'helper')).toEqual([]);
   });
 });
+
+describe('rules/model-divergence.md', () => {
+  it('its incorrect example diverges and its correct example agrees', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { docExamples } = await import('../rules/rule-tester.js');
+    const markdown = readFileSync(new URL('../../rules/model-divergence.md', import.meta.url), 'utf8');
+    expect(markdown.startsWith('# sim/model-divergence')).toBe(true);
+    const sections = ['## Why it matters', '## Rule details', '## Examples', '## When not to use it', '## Real defects it would have caught'].map((h) => markdown.indexOf(h));
+    expect(sections.every((p) => p >= 0)).toBe(true);
+    expect([...sections].sort((a, b) => a - b)).toEqual(sections);
+    const examples = docExamples(markdown);
+    expect(examples.map((e) => e.kind)).toEqual(['incorrect', 'correct']);
+    for (const e of examples) {
+      const found = divergences(e.code, 'dma_iova_try_alloc');
+      expect(found.length, e.kind).toBe(e.kind === 'incorrect' ? 1 : 0);
+    }
+  });
+});
