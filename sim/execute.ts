@@ -121,14 +121,27 @@ export function execute(plan: ExecutePlan): ExecuteResult {
   return result;
 }
 
+/** Values of input expressions that name no parameter, by scenario and text. */
+const constantInputs = new Map<string, Value>();
+
 function bindParameters(plan: ExecutePlan, ip: Interpreter, out: BoundInput[], fieldValues: Map<string, Value>): Value[] {
   const { spec, program } = plan;
   const run = ip.run;
   const bindings = new Map<string, Value>();
   const args: Value[] = [];
+  const paramNames = plan.params.map((p) => p.name);
   const evalInput = (expr: string, what: string): Value => {
+    // expressions over constants only (G, PHYS_BASE, literals) are the same in every run of a scenario
+    const constant = !paramNames.some((n) => new RegExp(`\\b${n}\\b`).test(expr)) && !/\bmask\b/.test(expr);
+    const key = `${spec.arch}/${spec.granule}/${spec.mask}|${plan.pageSize}|${expr}`;
+    const cached = constant ? constantInputs.get(key) : undefined;
+    if (cached) return cached;
     const r = evaluateText(expr, spec, program, bindings, plan.pageSize);
     if (!r.ok) throw new StopRun('unsupported', `input ${what}: ${r.error}`);
+    if (constant) {
+      if (constantInputs.size > 4096) constantInputs.clear();
+      constantInputs.set(key, r.value);
+    }
     return r.value;
   };
   if (!plan.params.some((p) => p.name === 'mask')) {

@@ -1325,12 +1325,15 @@ export class Interpreter {
     const g = BigInt(this.run.spec.granule);
     const name = cell.path.split(/->|\./).pop() ?? cell.path;
     let candidates: bigint[];
-    if (/len|size|bytes|length/i.test(name)) candidates = [g, 1n, 0n];
+    if (/len|size|bytes|length|total/i.test(name)) candidates = [g, 1n, 0n];
+    else if (/^(nr|num|count|nents|n)_?|_(nr|count|cnt|num)$/i.test(name)) candidates = [1n, 2n, 0n];
     else if (/phys|paddr|addr/i.test(name) || t.name === 'phys_addr_t' || t.name === 'dma_addr_t') candidates = [PHYS_BASE, PHYS_BASE + 0x234n];
     else candidates = [0n, 1n];
     const i = this.run.choices.choose(candidates.map((c) => `${cell.path} = 0x${c.toString(16)}`));
     this.run.approximate(`${cell.path} is not known to the simulator: values were tried, not proven`);
-    const v = intValue(wrapTo(candidates[i]!, t), t);
+    const value = wrapTo(candidates[i]!, t);
+    const v = intValue(value, t);
+    this.run.invented.push({ path: cell.path, value, signed: t.signed });
     cell.v = v;
     if (cell.t.kind === 'unknown') cell.t = t;
     return v;

@@ -91,9 +91,16 @@ export class Program {
     return this.prototypes.get(name);
   }
 
+  private readonly mirrors = new WeakMap<FunctionInfo, SNode>();
+
   /** The plain-JS copy of a function definition the interpreter walks. */
   mirror(cf: ChangeFunctionLike): SNode {
-    return mirrorOf(cf.fn.node, cf.file.text);
+    let m = this.mirrors.get(cf.fn);
+    if (!m) {
+      m = mirrorOf(cf.fn.node, cf.file.text);
+      this.mirrors.set(cf.fn, m);
+    }
+    return m;
   }
 
   /** The copy of the function's body. */

@@ -50,6 +50,8 @@ export class Run {
   readonly path: PathStep[] = [];
   pathTruncated = false;
   readonly calls: CallRecord[] = [];
+  /** Values the run invented for memory nobody described (a parameter's struct fields). */
+  readonly invented: Array<{ path: string; value: bigint; signed: boolean }> = [];
   /** Why this run may not be exhaustive (values invented, side effects not modelled). */
   readonly approximations: string[] = [];
   readonly notes: string[] = [];

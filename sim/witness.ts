@@ -25,7 +25,10 @@ export function buildWitness(result: ExecuteResult, summary: string, breach?: Br
   const trace = trimTrace(result.world.trace);
   const witness: Witness = {
     scenario: result.plan.spec,
-    inputs: describeInputs(result.inputs.filter((b) => b.value.k === 'int' || b.value.k === 'ptr')),
+    inputs: {
+      ...describeInputs(result.inputs.filter((b) => b.value.k === 'int' || b.value.k === 'ptr')),
+      ...Object.fromEntries(result.run.invented.slice(0, 12).map((x) => [x.path, `${x.signed ? x.value.toString() : `0x${x.value.toString(16)}`} (invented)`])),
+    },
     trace,
     path: result.run.path.map((p) => ({ ...p })),
     summary,
