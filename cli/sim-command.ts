@@ -104,6 +104,7 @@ function textOf(r: RunOnceReport): string {
   if (r.ended.kind === 'returned') out.push(`returned: ${r.return ?? 'void'}`);
   else out.push(`stopped (${r.ended.why}): ${r.ended.message}`);
   for (const [name, fields] of Object.entries(r.pointers)) {
+    if (Object.keys(fields).length === 0) continue;
     out.push(`${name}: ${Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   }
   if (r.breaches.length === 0) out.push('breaches: none');

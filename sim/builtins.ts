@@ -9,7 +9,7 @@ import { PHYS_BASE, type DeviceObj, type DmaIovaStateObj, type PageObj } from '.
 import { BOOL, INT, ULLONG, commonType, intTypeNamed, isInt, promote, sizeT, slong, ulong, UINT, wrapTo, type CType, type IntT } from './ctype.js';
 import { StopRun, unsupported } from './errors.js';
 import { isAllocator, squeeze, type Interpreter } from './interpreter.js';
-import { SimStruct, intValue, nullPointer, type LValue, type Value } from './values.js';
+import { Cell, SimStruct, intValue, nullPointer, type LValue, type Value } from './values.js';
 
 type Builtin = (ip: Interpreter, call: SNode, args: SNode[], name: string) => Value;
 
@@ -492,8 +492,26 @@ define('to_pci_dev', (ip, call, args) => {
   const dev = deviceArg(ip, args, call);
   const s = new SimStruct('pci_dev', `to_pci_dev(${dev.id})`, true);
   s.fields.set('dev', dev);
+  // pci_dev->untrusted is what dev_is_untrusted() reads: the scenario's
+  const untrusted = new Cell({ kind: 'int', name: 'unsigned int', bits: 32, signed: false }, intValue(dev.untrusted ? 1n : 0n, UINT), `to_pci_dev(${dev.id})->untrusted`);
+  untrusted.written = true;
+  s.fields.set('untrusted', untrusted);
   ip.parents.set(dev, { s, field: 'dev' });
   return { k: 'ptr', p: { k: 'struct', s }, to: { kind: 'struct', name: 'pci_dev' } };
+});
+// Static keys: off unless enabled at boot (iommu_deferred_attach_enabled: only for kdump); both
+// states are tried, a choice the enumeration covers.
+define(['static_branch_unlikely', 'static_branch_likely', 'static_key_enabled', 'static_key_false', 'static_key_true'], (ip, call, args, name) => {
+  const key = arg(ip, args, 0, call).text.replace(/^&/, '').trim();
+  const i = ip.run.choices.choose([`${key} off`, `${key} on`]);
+  void name;
+  return int(i === 0 ? 0n : 1n, BOOL);
+});
+// CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC is off in the model's default kernel (WorldOptions.kmallocBounce).
+define('dma_kmalloc_needs_bounce', (ip, call, args) => {
+  for (const a of args) ip.evalExpr(a);
+  if (ip.world.options.kmallocBounce) throw unsupported('dma_kmalloc_needs_bounce() with kmalloc bouncing configured', ip.line(call));
+  return bool(false);
 });
 define(['phys_to_virt', '__va'], (ip, call, args) => ({ k: 'ptr', p: { k: 'raw', addr: BigInt.asUintN(64, intArg(ip, args, 0, call).v) }, to: { kind: 'void' } }));
 define(['__pa'], (ip, call, args) => {

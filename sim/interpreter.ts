@@ -79,6 +79,20 @@ const GFP_FLAGS: Readonly<Record<string, bigint>> = {
   GFP_DMA32: 0x4n,
 };
 
+/** errno values (include/uapi/asm-generic/errno-base.h, errno.h; include/linux/errno.h). */
+const ERRNOS: Readonly<Record<string, bigint>> = {
+  EPERM: 1n, ENOENT: 2n, ESRCH: 3n, EINTR: 4n, EIO: 5n, ENXIO: 6n, E2BIG: 7n, ENOEXEC: 8n, EBADF: 9n,
+  ECHILD: 10n, EAGAIN: 11n, ENOMEM: 12n, EACCES: 13n, EFAULT: 14n, ENOTBLK: 15n, EBUSY: 16n,
+  EEXIST: 17n, EXDEV: 18n, ENODEV: 19n, ENOTDIR: 20n, EISDIR: 21n, EINVAL: 22n, ENFILE: 23n,
+  EMFILE: 24n, ENOTTY: 25n, ETXTBSY: 26n, EFBIG: 27n, ENOSPC: 28n, ESPIPE: 29n, EROFS: 30n,
+  EMLINK: 31n, EPIPE: 32n, EDOM: 33n, ERANGE: 34n, EDEADLK: 35n, ENAMETOOLONG: 36n, ENOLCK: 37n,
+  ENOSYS: 38n, ENOTEMPTY: 39n, ELOOP: 40n, EWOULDBLOCK: 11n, ENOMSG: 42n, ENODATA: 61n, ETIME: 62n,
+  EPROTO: 71n, EBADMSG: 74n, EOVERFLOW: 75n, EILSEQ: 84n, EMSGSIZE: 90n, EOPNOTSUPP: 95n,
+  ENOTSUP: 95n, EADDRINUSE: 98n, ENETDOWN: 100n, ENOBUFS: 105n, ETIMEDOUT: 110n, ECONNREFUSED: 111n,
+  EALREADY: 114n, EINPROGRESS: 115n, EREMOTEIO: 121n, ECANCELED: 125n, ERESTARTSYS: 512n,
+  EPROBE_DEFER: 517n, ENOTSUPP: 524n,
+};
+
 /** Symbolic kernel constants, per data model and page size. */
 function symbolicConstant(name: string, arch: 64 | 32, pageSize: bigint): Value | undefined {
   const pageShift = BigInt(pageSize.toString(2).length - 1);
@@ -122,6 +136,11 @@ function symbolicConstant(name: string, arch: 64 | 32, pageSize: bigint): Value 
     default:
       break;
   }
+  const errno = ERRNOS[name];
+  if (errno !== undefined) return intValue(errno, INT);
+  if (name === 'INT_MIN' || name === 'S32_MIN') return intValue(-(1n << 31n), INT);
+  if (name === 'LONG_MIN') return intValue(-(1n << BigInt(arch - 1)), slong(arch));
+  if (name === 'S64_MIN' || name === 'LLONG_MIN') return intValue(-(1n << 63n), LLONG);
   const gfp = GFP_FLAGS[name];
   if (gfp !== undefined) return intValue(gfp, UINT);
   if (name === 'NUMA_NO_NODE') return intValue(-1n, INT);
