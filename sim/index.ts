@@ -76,11 +76,28 @@ function findTarget(request: SimRequest, env: SimEnvironment): ChangeFunctionLik
   return env.file.functions.filter((f) => f.name === request.function).map((fn) => ({ file: env.file, fn }))[0];
 }
 
+/** One Program per review (the functions map is the same object for every finding of a review). */
+const programs = new WeakMap<object, WeakMap<ParsedFile, Program>>();
+
+function programFor(env: SimEnvironment): Program {
+  let byFile = programs.get(env.functions);
+  if (!byFile) {
+    byFile = new WeakMap();
+    programs.set(env.functions, byFile);
+  }
+  let p = byFile.get(env.file);
+  if (!p) {
+    p = new Program(env.functions, [env.file]);
+    byFile.set(env.file, p);
+  }
+  return p;
+}
+
 function confirmRequest(request: SimRequest, env: SimEnvironment, settings: SimSettings): SimOutcome {
   const cf = findTarget(request, env);
   if (!cf) return { confirmation: 'unconfirmed', note: `${request.function} is not defined in the change` };
   if (!cf.fn.body) return { confirmation: 'unconfirmed', note: `${request.function} has no body in the change` };
-  const program = new Program(env.functions, [env.file]);
+  const program = programFor(env);
   const target = { program, cf };
   switch (request.mode) {
     case 'contract': {
