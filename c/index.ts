@@ -72,3 +72,6 @@ export { valueSources, additiveTerms, COPIES, NONZERO_CARRIERS, type Carrier, ty
 export { integerTypeOf, castParts, type IntTypeOptions } from './int-type.js';
 export { linearForm, subtractForms, substituteAtom, certainlyPositive, printForm, type LinearForm } from './linear.js';
 export { resultUse, readsReachedBy, usedAsTruth, outermostParens, type ResultUse } from './value-use.js';
+
+// functions rebuilt from hunks (partial post-images without a tree)
+export { rebuildFunctionFrames, headerFromSection, scanBraces, type SectionHint, type RebuildResult } from './rebuild.js';

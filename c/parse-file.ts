@@ -2,6 +2,7 @@
 import { indexFunctions } from './function-index.js';
 import { kernelMacroPrepass } from './macro-prepass.js';
 import { parseC } from './parser.js';
+import { rebuildFunctionFrames, type SectionHint } from './rebuild.js';
 import type { ParsedFile, SyntaxNode } from './types.js';
 
 export interface ParseFileOptions {
@@ -9,10 +10,17 @@ export interface ParseFileOptions {
   knownLines?: ReadonlyArray<readonly [number, number]>;
   /** Skip the kernel-macro pre-pass (for measurements only). */
   raw?: boolean;
+  /**
+   * With knownLines: the hunks' first lines and sections, so blocks shown inside a function get a
+   * synthetic frame and come out as partial functions (c/rebuild.ts).
+   */
+  sections?: readonly SectionHint[];
 }
 
 /** Parse `text` (the post-image of `path`) into a ParsedFile. Never throws on bad C: errors are counted. */
-export function parseFile(path: string, text: string, options: ParseFileOptions = {}): ParsedFile {
+export function parseFile(path: string, shownText: string, options: ParseFileOptions = {}): ParsedFile {
+  const text =
+    options.knownLines && options.sections ? rebuildFunctionFrames(shownText, options.knownLines, options.sections).text : shownText;
   const prepass = options.raw ? { text, rewrites: [], functionBodies: [] } : kernelMacroPrepass(text);
   const tree = parseC(prepass.text, text);
   const functions = indexFunctions(tree.rootNode, {

@@ -4,10 +4,11 @@
 import picomatch from 'picomatch';
 import { InputError, type ChangeSet, type ChangedFile } from '../patch/types.js';
 import type { FunctionInfo, ParsedFile, SyntaxNode } from '../c/types.js';
+import type { SectionHint } from '../c/rebuild.js';
 import type { ChangeFunction, ReportDescriptor, Rule } from '../rules/types.js';
 import { MODEL_VERSION } from '../model/version.js';
 import { defaultConfig, type IovalintConfig } from './config.js';
-import { FingerprintAllocator } from './fingerprint.js';
+import { FingerprintAllocator, normaliseStatementText } from './fingerprint.js';
 import { parseForReview } from './parse.js';
 import { defaultSimulator, registeredRules } from './defaults.js';
 import { describeRules, selectRules, type ActiveRule, type RuleSelection } from './registry.js';
@@ -29,6 +30,12 @@ export interface ReviewOptions extends RuleSelection {
 
 interface RawFinding {
   finding: Finding;
+  active?: ActiveRule;
+  /**
+   * Found by a whole-function rule in a function rebuilt from hunks: kept only when the statement
+   * was already in the pre-image and not reported there (the change broke it in lines it shows).
+   */
+  provisional?: boolean;
   node: SyntaxNode;
   request?: ReportDescriptor<string>['sim'];
   parsed: ParsedFile;
@@ -65,7 +72,12 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
       continue;
     }
     const t0 = performance.now();
-    const result = parseForReview(change.path, change.postImage!, change.partial ? change.knownLines : undefined);
+    const result = parseForReview(
+      change.path,
+      change.postImage!,
+      change.partial ? change.knownLines : undefined,
+      change.partial ? sectionHints(change, 'new') : undefined,
+    );
     parseMs += performance.now() - t0;
     if (!result.ok) {
       if (options.notCIsError) throw new InputError(result.reason, change.path);
@@ -91,8 +103,10 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
   for (const { change, post } of parsed) {
     const touched = changeSet.wholeFiles ? post.functions : touchedFunctions(post.functions, change);
     for (const fn of touched) {
-      const unsound = fn.hasError ? fn.notCheckedReason ?? 'parse error' : fn.partial ? 'partial: rebuilt from hunks' : undefined;
-      const skipped = unsound ? active.filter((a) => a.rule.meta.needsWholeFunction !== false) : [];
+      const unsound = fn.hasError ? fn.notCheckedReason ?? 'parse error' : undefined;
+      const wholeRules = active.filter((a) => a.rule.meta.needsWholeFunction !== false);
+      const partialNote =
+        'partial: rebuilt from hunks; rules that need the whole function report only what the change does to lines it shows (use --tree for full coverage)';
       functions.push({
         file: change.path,
         name: fn.name,
@@ -100,14 +114,22 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
         endLine: fn.lines.end,
         partial: fn.partial,
         checked: !unsound,
-        ...(unsound ? { reason: `${unsound}; rules not run: ${skipped.map((a) => a.rule.meta.id).join(', ') || 'none'}` } : {}),
+        ...(unsound
+          ? { reason: `${unsound}; rules not run: ${wholeRules.map((a) => a.rule.meta.id).join(', ') || 'none'}` }
+          : fn.partial
+            ? { reason: partialNote }
+            : {}),
       });
-      if (unsound && skipped.length > 0) {
+      if (unsound && wholeRules.length > 0) {
         notChecked.push({ file: change.path, function: fn.name, line: fn.lines.start, reason: unsound });
+      } else if (fn.partial && wholeRules.length > 0) {
+        notChecked.push({ file: change.path, function: fn.name, line: fn.lines.start, reason: partialNote });
       }
-      if (!unsound) simTargets.push({ path: change.path, file: post, fn });
+      if (!unsound && !fn.partial) simTargets.push({ path: change.path, file: post, fn });
       const runnable = unsound ? active.filter((a) => a.rule.meta.needsWholeFunction === false) : active;
-      raw.push(...runFunctionRules(runnable, post, fn, change.path, allFunctions));
+      const found = runFunctionRules(runnable, post, fn, change.path, allFunctions);
+      if (fn.partial) for (const r of found) if (r.active?.rule.meta.needsWholeFunction !== false) r.provisional = true;
+      raw.push(...found);
     }
     raw.push(...runFileRules(active, post, change.path, allFunctions));
   }
@@ -270,7 +292,7 @@ function makeContext(
         if (fix) finding.fix = fix;
       }
       if (d.sim) finding.sim = d.sim;
-      out.push({ finding, node: d.node, request: d.sim, parsed: file, fn });
+      out.push({ finding, active, node: d.node, request: d.sim, parsed: file, fn });
     },
   };
 }
@@ -347,27 +369,37 @@ function keepIntroduced(
   allFunctions: ReadonlyMap<string, ChangeFunction>,
 ): RawFinding[] {
   const byFile = new Map(parsed.map((p) => [p.change.path, p]));
-  const baselineCache = new Map<string, Set<string>>();
-  const baseline = (path: string): Set<string> => {
-    let set = baselineCache.get(path);
-    if (set) return set;
-    set = new Set();
-    baselineCache.set(path, set);
+  interface Baseline {
+    available: boolean;
+    fingerprints: Set<string>;
+    /** Normalised text of each pre-image function, by name. */
+    texts: Map<string, string>;
+  }
+  const baselineCache = new Map<string, Baseline>();
+  const baseline = (path: string): Baseline => {
+    let base = baselineCache.get(path);
+    if (base) return base;
+    base = { available: false, fingerprints: new Set(), texts: new Map() };
+    baselineCache.set(path, base);
     const entry = byFile.get(path);
     const pre = entry?.change.preImage;
-    if (!entry || pre === undefined) return set;
-    const result = parseForReview(path, pre, undefined);
-    if (!result.ok) return set;
+    if (!entry || pre === undefined) return base;
+    const preKnown = entry.change.partial ? preKnownLines(entry.change) : undefined;
+    if (entry.change.partial && !preKnown) return base;
+    const result = parseForReview(path, pre, preKnown, preKnown ? sectionHints(entry.change, 'old') : undefined);
+    if (!result.ok) return base;
+    base.available = true;
     const names = new Set(touchedFunctions(entry.post.functions, entry.change).map((f) => f.name));
     const preRaw: RawFinding[] = [];
     for (const fn of result.file.functions) {
       if (!names.has(fn.name) || fn.hasError) continue;
+      base.texts.set(fn.name, (base.texts.get(fn.name) ?? '') + '\n' + normaliseStatementText(fn.node.text));
       preRaw.push(...runFunctionRules(active, result.file, fn, path, allFunctions));
     }
     preRaw.push(...runFileRules(active, result.file, path, allFunctions));
     assignFingerprints(preRaw);
-    for (const r of preRaw) set.add(r.finding.fingerprint);
-    return set;
+    for (const r of preRaw) base.fingerprints.add(r.finding.fingerprint);
+    return base;
   };
   const changedLine = (f: Finding): boolean => {
     const change = byFile.get(f.file)?.change;
@@ -376,7 +408,29 @@ function keepIntroduced(
     return false;
   };
   assignFingerprints(raw);
-  return raw.filter((r) => changedLine(r.finding) || !baseline(r.finding.file).has(r.finding.fingerprint));
+  return raw.filter((r) => {
+    if (r.provisional) {
+      // Only what the change did to a statement it shows but did not write: the statement was in
+      // the pre-image function, the rule did not report it there, and reports it now.
+      if (changedLine(r.finding)) return false;
+      const base = baseline(r.finding.file);
+      const preText = r.fn ? base.texts.get(r.fn.name) : undefined;
+      return base.available && preText !== undefined && preText.includes(normaliseStatementText(r.node.text)) && !base.fingerprints.has(r.finding.fingerprint);
+    }
+    return changedLine(r.finding) || !baseline(r.finding.file).fingerprints.has(r.finding.fingerprint);
+  });
+}
+
+/** Hunk starts and sections, in post-image ('new') or pre-image ('old') lines, for rebuilding frames. */
+function sectionHints(change: ChangedFile, side: 'new' | 'old'): SectionHint[] {
+  return change.hunks.map((h) => ({ line: side === 'new' ? h.newStart : h.oldStart, ...(h.section ? { section: h.section } : {}) }));
+}
+
+/** Pre-image lines the hunks show (a single patch only: a series' hunks are in their own coordinates). */
+function preKnownLines(change: ChangedFile): Array<[number, number]> | undefined {
+  if (change.hunks.length === 0 || new Set(change.hunks.map((h) => h.patch)).size > 1) return undefined;
+  const ranges = change.hunks.filter((h) => h.oldLines > 0).map((h): [number, number] => [h.oldStart, h.oldStart + h.oldLines - 1]);
+  return ranges.sort((a, b) => a[0] - b[0]);
 }
 
 function confirmFindings(

@@ -1,6 +1,7 @@
 // The engine's one door into c/: parse a post-image, or say why it cannot be analysed.
 import { parseFile } from '../c/parse-file.js';
 import type { ParsedFile, SyntaxNode } from '../c/types.js';
+import type { SectionHint } from '../c/rebuild.js';
 
 export type ParseOutcome = { ok: true; file: ParsedFile } | { ok: false; reason: string };
 
@@ -16,9 +17,10 @@ export function parseForReview(
   path: string,
   text: string,
   knownLines: ReadonlyArray<readonly [number, number]> | undefined,
+  sections?: readonly SectionHint[],
 ): ParseOutcome {
   if (text.includes('\u0000')) return { ok: false, reason: 'not C: the file holds NUL bytes' };
-  const file = parseFile(path, text, knownLines ? { knownLines } : {});
+  const file = parseFile(path, text, knownLines ? { knownLines, ...(sections ? { sections } : {}) } : {});
   if (file.errorCount > 0 && !knownLines) {
     const share = brokenShare(file.tree.rootNode, text);
     if (share > NOT_C_ERROR_SHARE && cLikeLineShare(text) < MIN_C_LIKE_LINES) {

@@ -1,0 +1,187 @@
+// Functions rebuilt from hunks. Without a tree, a hunk inside a function shows a few lines of its
+// body but not its header, so tree-sitter sees stray statements and no function. Here each known
+// block of a partial post-image gets a synthetic frame on the unknown lines around it: the header
+// git printed as the hunk's section (or a placeholder) with as many `{` as the block closes
+// beyond what it opens, and the matching `}` after it. Known lines keep their text, line and
+// column; the frame only fills lines that were unknown, so the functions come out partial.
+
+export interface SectionHint {
+  /** First post-image line of a hunk. */
+  line: number;
+  /** The function context git printed after the second @@. */
+  section?: string;
+}
+
+export interface RebuildResult {
+  text: string;
+  /** Lines that hold a synthetic frame (header or closing braces). */
+  frames: number[];
+}
+
+const PLACEHOLDER = 'static void __iovalint_unknown_function(void)';
+
+/** The type given to variables the frame declares for a block (an opaque name: no rule reads a width into it). */
+export const UNKNOWN_TYPE = '__iovalint_unknown_t';
+
+const NOT_VARIABLES = new Set(
+  (
+    'auto break case char const continue default do double else enum extern float for goto if inline int long ' +
+    'register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while ' +
+    'bool true false NULL u8 u16 u32 u64 s8 s16 s32 s64 __u8 __u16 __u32 __u64 __le16 __le32 __le64 __be16 __be32 __be64 ' +
+    'fallthrough likely unlikely typeof __func__'
+  ).split(' '),
+);
+
+/**
+ * Identifiers a block reads or writes as variables but does not declare: the parameters and
+ * locals of the unseen part of its function. The frame declares them as parameters of an opaque
+ * type, so the rules see values flowing in from the caller, which is what an unseen part gives.
+ */
+export function freeVariables(block: string, alreadyDeclared: ReadonlySet<string>): string[] {
+  const code = block
+    .replace(/\/\*[\s\S]*?(\*\/|$)/g, ' ')
+    .replace(/\/\/[^\n]*/g, ' ')
+    .replace(/"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g, ' ')
+    .replace(/^[ \t]*#.*$/gm, ' ');
+  const declared = new Set(alreadyDeclared);
+  const declaration = /(?:^|[;{}(])\s*(?:(?:const|static|volatile|unsigned|signed|register)\s+)*(?:(?:struct|enum|union)\s+)?[A-Za-z_]\w*[\s*]+([A-Za-z_]\w*)\s*(?=[=;,[)])/gm;
+  for (let m = declaration.exec(code); m; m = declaration.exec(code)) {
+    if (!NOT_VARIABLES.has(m[1]!) && !/^(return|goto|case|else|sizeof)$/.test(code.slice(m.index).trim().split(/\s/)[0] ?? '')) declared.add(m[1]!);
+  }
+  const free: string[] = [];
+  const word = /[A-Za-z_]\w*/g;
+  for (let m = word.exec(code); m; m = word.exec(code)) {
+    const name = m[0];
+    if (NOT_VARIABLES.has(name) || declared.has(name) || free.includes(name)) continue;
+    if (/^[A-Z0-9_]+$/.test(name) || name.endsWith('_t') || name.startsWith('__')) continue; // macros, constants, types
+    const before = code.slice(Math.max(0, m.index - 8), m.index);
+    const after = code.slice(m.index + name.length).match(/^\s*(\S)/)?.[1];
+    if (/(->|\.)\s*$/.test(before) || /\b(struct|enum|union|goto)\s+$/.test(before)) continue;
+    if (after === '(' || after === ':') continue; // calls, macros, labels
+    if (/^\s*\(\s*$/.test(before.slice(-2)) && code.slice(m.index + name.length).match(/^\s*\*?\s*\)/)) continue; // (type) casts
+    free.push(name);
+  }
+  return free;
+}
+
+/** The header with extra parameters of the opaque type. */
+function withParameters(header: string, names: readonly string[]): string {
+  if (names.length === 0) return header;
+  const extra = names.map((n) => `${UNKNOWN_TYPE} ${n}`).join(', ');
+  const close = header.lastIndexOf(')');
+  const open = header.indexOf('(');
+  const inside = header.slice(open + 1, close).trim();
+  return inside === '' || inside === 'void' ? `${header.slice(0, open + 1)}${extra})` : `${header.slice(0, close)}, ${extra})`;
+}
+
+function parameterNames(header: string): Set<string> {
+  const inside = header.slice(header.indexOf('(') + 1, header.lastIndexOf(')'));
+  const names = new Set<string>();
+  for (const part of inside.split(',')) {
+    const m = /([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*$/.exec(part.trim());
+    if (m && m[1] !== 'void') names.add(m[1]!);
+  }
+  return names;
+}
+
+/** A compilable function header from git's section line, or undefined when it is not a function. */
+export function headerFromSection(section: string | undefined): string | undefined {
+  if (!section) return undefined;
+  const text = section.replace(/\/\*.*?\*\//g, ' ').replace(/\s*\{\s*$/, '').trim();
+  const open = text.indexOf('(');
+  if (open <= 0 || /[;=]/.test(text.slice(0, open)) || /^(struct|union|enum)\s+\w+\s*$/.test(text.slice(0, open).trim())) return undefined;
+  if (!/^[A-Za-z_][\w\s*]*\b[A-Za-z_]\w*\s*$/.test(text.slice(0, open))) return undefined;
+  let header = text.replace(/[,\s]+$/, '');
+  let depth = 0;
+  for (const c of header) depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+  if (depth < 0) return undefined;
+  header += ')'.repeat(depth);
+  return header;
+}
+
+interface BraceScan {
+  minDepth: number;
+  finalDepth: number;
+  /** The block ends inside a block comment. */
+  inComment: boolean;
+}
+
+/** Brace depth over C text, skipping comments, strings and character literals. */
+export function scanBraces(text: string): BraceScan {
+  let depth = 0;
+  let minDepth = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i]!;
+    if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      if (end < 0) return { minDepth, finalDepth: depth, inComment: true };
+      i = end + 2;
+    } else if (c === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? n : end;
+    } else if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < n && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      i = j + 1;
+    } else if (c === '#' && (i === 0 || text[i - 1] === '\n' || /^[ \t]*$/.test(text.slice(text.lastIndexOf('\n', i - 1) + 1, i)))) {
+      // a preprocessor line: its braces (if any) are not code
+      let j = i;
+      while (j < n && text[j] !== '\n') j += text[j] === '\\' && text[j + 1] === '\n' ? 2 : 1;
+      i = j;
+    } else {
+      if (c === '{') depth++;
+      else if (c === '}') {
+        depth--;
+        if (depth < minDepth) minDepth = depth;
+      }
+      i++;
+    }
+  }
+  return { minDepth, finalDepth: depth, inComment: false };
+}
+
+/**
+ * Frames every known block of `text` (lines 1-based; unknown lines are empty) whose braces show
+ * it starts or ends inside a function. `hints` give the section of each hunk.
+ */
+export function rebuildFunctionFrames(
+  text: string,
+  knownLines: ReadonlyArray<readonly [number, number]>,
+  hints: readonly SectionHint[],
+): RebuildResult {
+  const lines = text.split('\n');
+  const known = (line: number): boolean => knownLines.some(([a, b]) => a <= line && line <= b);
+  const frames: number[] = [];
+  const blocks = [...knownLines].sort((x, y) => x[0] - y[0]);
+  for (const [start, end] of blocks) {
+    const body = lines.slice(start - 1, end).join('\n');
+    const scan = scanBraces(body);
+    // Kernel style indents function bodies: a block whose first code line is indented starts inside
+    // a function even when its braces balance.
+    const firstCode = lines.slice(start - 1, end).find((l) => l.trim() !== '' && !/^\s*(\/\*|\*|\/\/)/.test(l));
+    const startsIndented = firstCode !== undefined && /^[ \t]/.test(firstCode);
+    const opens = Math.max(-scan.minDepth, startsIndented ? 1 : 0);
+    const closes = scan.finalDepth + opens;
+    if (opens > 0) {
+      const headerLine = start - 1;
+      if (headerLine < 1 || known(headerLine) || lines[headerLine - 1] !== '') continue;
+      const hint = [...hints].reverse().find((h) => h.line <= start + 3 && h.line >= start - 3) ?? [...hints].reverse().find((h) => h.line <= start);
+      const base = headerFromSection(hint?.section) ?? PLACEHOLDER;
+      const header = withParameters(base, freeVariables(body, parameterNames(base)));
+      lines[headerLine - 1] = `${header} ${'{'.repeat(opens)}`;
+      frames.push(headerLine);
+    }
+    if (closes > 0) {
+      const footerLine = end + 1;
+      if (footerLine <= lines.length && (known(footerLine) || lines[footerLine - 1] !== '')) continue;
+      // `;` first: the block may stop after `if (x)` or `else`, and an empty statement is harmless.
+      const footer = `${scan.inComment ? '*/ ' : ''}; ${'}'.repeat(closes)}`;
+      if (footerLine > lines.length) lines.push(footer);
+      else lines[footerLine - 1] = footer;
+      frames.push(footerLine);
+    }
+  }
+  return { text: lines.join('\n'), frames };
+}
