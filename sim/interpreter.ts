@@ -160,6 +160,8 @@ export class Interpreter {
   private readonly globals = new Map<string, Cell>();
   private readonly unknownFields = new Map<string, Cell>();
   private readonly defineStack = new Set<string>();
+  /** Invented memory first seen as one object, later indexed: the array it is element 0 of. */
+  private readonly arraysOf = new WeakMap<object, SimArray>();
   /** Where a slot lives: the struct and field that hold it (for container_of). */
   readonly parents = new WeakMap<object, { s: SimStruct; field: string }>();
   /** Values of the top-level function's parameters at entry (for `holds`). */
@@ -948,6 +950,19 @@ export class Interpreter {
       return { k: 'ptr', p: { k: 'raw', addr: BigInt.asUintN(64, ptr.addr + n * size) }, to: p.to };
     }
     if (n === 0n) return p;
+    // Memory the simulator invented behind a pointer (a parameter, a field) may be an array:
+    // the object seen so far is its element 0.
+    const external = ptr.k === 'struct' ? ptr.s.external && !ptr.s.bound : ptr.k === 'cell' ? ptr.cell.external && !ptr.cell.bound : false;
+    if (external && (ptr.k === 'struct' || ptr.k === 'cell')) {
+      const base = ptr.k === 'struct' ? ptr.s : ptr.cell;
+      let arr = this.arraysOf.get(base);
+      if (!arr) {
+        arr = new SimArray(p.to, undefined, base.path, true);
+        arr.elems[0] = base;
+        this.arraysOf.set(base, arr);
+      }
+      return { k: 'ptr', p: { k: 'elem', arr, index: Number(n) }, to: p.to };
+    }
     throw unsupported(`pointer arithmetic on ${ptr.k === 'str' ? 'a string' : 'a pointer to one object'} (${squeeze(node.text)})`, this.line(node));
   }
 
@@ -1020,8 +1035,12 @@ export class Interpreter {
     let t: CType | undefined;
     if (typeNode) t = this.typeFromText(typeNode.text);
     else if (valueNode) t = this.staticType(valueNode);
-    const size = t ? this.sizeOfType(t) : undefined;
-    if (size === undefined) throw unsupported(`sizeof of a type the simulator does not know (${squeeze(node.text)})`, this.line(node));
+    let size = t ? this.sizeOfType(t) : undefined;
+    if (size === undefined) {
+      // a type defined outside the change: its size only matters to allocations, which succeed anyway
+      this.run.approximate(`${squeeze(node.text)} is not known to the simulator: 64 bytes assumed`);
+      size = 64;
+    }
     return intValue(BigInt(size), sizeT(this.arch));
   }
 
@@ -1215,6 +1234,11 @@ export class Interpreter {
       case 'struct':
         if (base.s.bound) return this.member({ k: 'obj', obj: base.s.bound }, name, node);
         return slotLValue(this.fieldSlot(base.s, name));
+      case 'field': {
+        // a struct member of a model object the model does not describe: invented memory
+        if (!base.obj.fields().some((f) => f.name === base.name)) return this.member({ k: 'cell', cell: this.unknownField(base.obj, base.name) }, name, node);
+        throw unsupported(`member '${name}' of ${base.obj.cType}.${base.name} (${squeeze(node.text)})`, this.line(node));
+      }
       case 'cell': {
         const cell = base.cell;
         if (cell.bound) return this.member({ k: 'obj', obj: cell.bound }, name, node);
@@ -1281,7 +1305,9 @@ export class Interpreter {
       case 'array':
         return { k: 'ptr', p: { k: 'elem', arr: lv.arr, index: 0 }, to: lv.arr.of };
       default:
-        throw unsupported(`address of a model field (${squeeze(node.text)})`, this.line(node));
+        // a member the model does not describe (a lock, a counter): invented memory
+        if (!lv.obj.fields().some((f) => f.name === lv.name)) return this.addressOf({ k: 'cell', cell: this.unknownField(lv.obj, lv.name) }, node);
+        throw unsupported(`address of the model's ${lv.obj.cType}.${lv.name} (${squeeze(node.text)})`, this.line(node));
     }
   }
 
@@ -1334,10 +1360,21 @@ export class Interpreter {
     throw unsupported(`reading ${cell.path}`, this.line(node));
   }
 
-  /** An unknown-typed value used as an integer: a chosen input. */
+  /** An unknown-typed value used as an integer: a chosen input (or an unknown function's result). */
   materializeInt(cell: Cell): Value {
     if (cell.v && cell.v.k !== 'lazy') return cell.v;
+    if (cell.unknownResultOf) return this.chooseResult(cell, INT);
     return this.havocInt(cell, ulong(this.arch));
+  }
+
+  /** One of the enumerated results of an unknown function, once its use gives it a type. */
+  private chooseResult(cell: Cell, t: CType): Value {
+    const options = this.unknownResults(t, false);
+    const i = options.length === 1 ? 0 : this.run.choices.choose(options.map((o) => `${cell.unknownResultOf}() returned ${o.label}`));
+    const v = options[i]!.value;
+    cell.v = v;
+    cell.t = v.k === 'int' ? v.t : v.k === 'ptr' ? { kind: 'ptr', to: v.to } : t;
+    return v;
   }
 
   private havocInt(cell: Cell, t: IntT): Value {
@@ -1361,6 +1398,7 @@ export class Interpreter {
   /** An unknown-typed value used as a pointer: memory the simulator invents. */
   materializePointer(cell: Cell, to: CType): Value {
     if (cell.v && cell.v.k === 'ptr') return cell.v;
+    if (cell.unknownResultOf) return this.chooseResult(cell, { kind: 'ptr', to });
     const s = new SimStruct(to.kind === 'struct' ? to.name : '?', cell.path, true);
     const v: Value = { k: 'ptr', p: { k: 'struct', s }, to };
     cell.v = v;
@@ -1604,8 +1642,21 @@ export class Interpreter {
       }
     }
     const retText = this.program.prototypeReturn(name);
-    const t = retText ? this.typeFromText(retText) : INT;
     const failing = this.run.shouldFail(name, isAllocator(name) ? 'allocations' : undefined);
+    if (!retText && !failing) {
+      // No declaration in the change: the result's type is whatever the code uses it as.
+      const cell = new Cell({ kind: 'unknown', text: `${name}()` }, undefined, `${name}()`, true);
+      cell.unknownResultOf = name;
+      this.run.calls.push({ fn: name, line, args: args.map((a) => (a.k === 'int' ? a.v : undefined)), via: 'unknown', injected: false });
+      this.run.addEntry({
+        fn: name,
+        args: Object.fromEntries(args.map((a, j) => [`arg${j + 1}`, describeValue(a)])),
+        events: [{ kind: 'info', what: 'nondeterministic', message: `${name}() is not in the change or the model: its result is chosen where it is used` }],
+        line,
+      });
+      return { k: 'lazy', cell };
+    }
+    const t = retText ? this.typeFromText(retText) : INT;
     const options = this.unknownResults(t, failing);
     const i = options.length === 1 ? 0 : this.run.choices.choose(options.map((o) => `${name}() returned ${o.label}`));
     const chosen = options[i]!;

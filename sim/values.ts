@@ -31,6 +31,8 @@ export class Cell {
   bound: ModelObject | undefined;
   /** An unknown-typed field used as a struct (`p->x.y`): its members. */
   asStruct: SimStruct | undefined;
+  /** The result of this unknown function, typed by its first use (enumerated, not invented). */
+  unknownResultOf: string | undefined;
   constructor(
     public t: CType,
     public v: Value | undefined,
