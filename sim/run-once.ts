@@ -42,6 +42,13 @@ export interface RunOnceReport {
 
 export type RunOnceResult = { ok: true; report: RunOnceReport } | { ok: false; error: string };
 
+/** Integer parameters that may be left out: the value nearly every caller passes. */
+const OPTIONAL_ROLES: Readonly<Record<string, { expr: string; text: string }>> = {
+  attrs: { expr: '0', text: '0 (no DMA attributes) used' },
+  dir: { expr: 'DMA_BIDIRECTIONAL', text: 'DMA_BIDIRECTIONAL used' },
+  mask: { expr: 'SCENARIO_MASK', text: "the scenario's mask used" },
+};
+
 export function runOnce(files: readonly ParsedFile[], options: RunOnceOptions): RunOnceResult {
   const functions = new Map<string, ChangeFunctionLike>();
   for (const file of files) for (const fn of file.functions) if (fn.body && !functions.has(fn.name)) functions.set(fn.name, { file, fn });
@@ -59,11 +66,14 @@ export function runOnce(files: readonly ParsedFile[], options: RunOnceOptions): 
   for (const name of Object.keys(options.args)) {
     if (!known.has(name)) return { ok: false, error: `--arg ${name}: ${cf.fn.name} has no parameter '${name}' (parameters: ${params.map((p) => p.name).join(', ') || 'none'})` };
   }
+  const defaulted: string[] = [];
   for (const p of params) {
     const given = options.args[p.name];
     if (p.t.kind === 'int') {
-      if (given === undefined) return { ok: false, error: `${cf.fn.name}: integer parameter '${p.name}' (${p.typeText}) needs --arg ${p.name}=VALUE` };
-      inputs.params.set(p.name, [given]);
+      const fallback = given === undefined ? OPTIONAL_ROLES[p.role ?? ''] : undefined;
+      if (given === undefined && fallback === undefined) return { ok: false, error: `${cf.fn.name}: integer parameter '${p.name}' (${p.typeText}) needs --arg ${p.name}=VALUE` };
+      if (fallback !== undefined) defaulted.push(`${p.name} was not given: ${fallback.text}`);
+      inputs.params.set(p.name, [given ?? fallback!.expr]);
     } else if (given !== undefined) {
       if (p.t.kind === 'ptr' && p.t.to.kind === 'struct' && p.t.to.name === 'dma_iova_state' && ['zero', 'allocated', 'linked', 'bounced'].includes(given)) {
         inputs.states.set(p.name, given as 'zero' | 'allocated' | 'linked' | 'bounced');
@@ -97,6 +107,7 @@ export function runOnce(files: readonly ParsedFile[], options: RunOnceOptions): 
     pointers: finalPointerValues(result.inputs),
     path: result.run.path,
     notes: [
+      ...defaulted,
       ...result.run.choices.made.filter((c) => c.of > 1).map((c) => `chosen: ${c.label} (1 of ${c.of} options)`),
       ...result.run.notes,
       ...result.run.approximations,

@@ -233,6 +233,14 @@ describe('calls', () => {
     const r = once('static int f(int x) { return f(x + 1); }', 'f', { x: '0' });
     expect(r.ended).toMatchObject({ kind: 'stopped', why: 'budget' });
   });
+  it('run once: dir and attrs may be left out (noted), other integers may not', () => {
+    const src = 'static int f(struct device *dev, struct dma_iova_state *state, phys_addr_t phys, size_t size, enum dma_data_direction dir, unsigned long attrs) { return dir + attrs; }';
+    const r = once(src, 'f', { phys: '0', size: '0x1000' });
+    expect(r.return).toBe('0');
+    expect(r.notes).toEqual(expect.arrayContaining(['dir was not given: DMA_BIDIRECTIONAL used', 'attrs was not given: 0 (no DMA attributes) used']));
+    const missing = runOnce([parseC(src)], { functionName: 'f', spec: DEFAULT_SCENARIO, args: { phys: '0' } });
+    expect(missing).toEqual({ ok: false, error: "f: integer parameter 'size' (size_t) needs --arg size=VALUE" });
+  });
   it('binds pointer parameters to fresh model objects (a device, a state)', () => {
     const r = once('static u64 f(struct device *dev, struct dma_iova_state *state) { state->addr = 0x1234; return dma_get_mask(dev); }', 'f');
     expect(r.return).toBe('0xffffffffffffffff');
