@@ -957,7 +957,7 @@ export class Interpreter {
       const base = ptr.k === 'struct' ? ptr.s : ptr.cell;
       let arr = this.arraysOf.get(base);
       if (!arr) {
-        arr = new SimArray(p.to, undefined, base.path, true);
+        arr = new SimArray(p.to.kind === 'void' ? { kind: 'unknown', text: `${base.path}[]` } : p.to, undefined, base.path, true);
         arr.elems[0] = base;
         this.arraysOf.set(base, arr);
       }

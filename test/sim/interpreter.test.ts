@@ -155,6 +155,11 @@ static u64 f(void)
 }`;
     expect(ret(src, 'f')).toBe(`0x${(0x1000 + 0x2000 + 0x3000 + 0x300).toString(16)}`);
   });
+  it('invents the contents of memory behind a parameter, arrays included, and says so', () => {
+    const r = once('static u64 f(struct foo *p) { return p->segs[1].len + p->segs[0].len + p->nr; }', 'f');
+    expect(r.ended).toEqual({ kind: 'returned' });
+    expect(r.notes.join('\n')).toMatch(/p->segs\[1\]->len is not known to the simulator/);
+  });
   it('reads a local before it is set as undefined behaviour', () => {
     const r = once('static int f(void) { int x; return x + 1; }', 'f');
     expect(r.ended).toMatchObject({ kind: 'stopped', why: 'undefined' });
