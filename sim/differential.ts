@@ -31,7 +31,7 @@ import { intValue } from './values.js';
 import { buildWitness } from './witness.js';
 import { U64 } from './ctype.js';
 
-const SUPPORTED_ROLES: ReadonlySet<ParamRole> = new Set(['device', 'state', 'phys', 'size', 'offset', 'dir', 'attrs', 'mask']);
+const SUPPORTED_ROLES: ReadonlySet<ParamRole> = new Set(['device', 'state', 'phys', 'size', 'offset', 'dir', 'attrs', 'mask', 'iovad', 'domain']);
 
 /** The model function a patched function implements, if any. */
 export function implementedModelFunction(name: string, implementsMap: Readonly<Record<string, string>>): string | undefined {
@@ -93,7 +93,9 @@ export function differentialCheck(fn: FunctionInfo, env: SimEnvironment, setting
       const w1 = createWorld(spec);
       const state1 = roles.includes('state') ? w1.newState() : undefined;
       if (state1) prepareState(w1, state1, prep, intValue(input.phys ?? PHYS_BASE, U64), intValue(input.size ?? BigInt(spec.granule), U64));
-      const args1: ModelArg[] = roles.map((r, i) => (r === 'device' ? w1.dev : r === 'state' ? state1! : input.values[i]!));
+      const args1: ModelArg[] = roles.map((r, i) =>
+        r === 'device' ? w1.dev : r === 'state' ? state1! : r === 'iovad' ? (w1.dev.domain?.iovad ?? null) : r === 'domain' ? w1.dev.domain : input.values[i]!,
+      );
       let ref: ObservedOutcome;
       try {
         ref = runReference(w1, modelFn, args1, state1 ? { state: state1 } : {});

@@ -97,3 +97,15 @@ describe('rules/model-divergence.md', () => {
     }
   });
 });
+
+describe('differential mode on iova.h helpers', () => {
+  it('a faithful iova_align agrees; one that forgets the mask diverges', () => {
+    const good = 'static inline size_t iova_align(struct iova_domain *iovad, size_t size)\n{\n\treturn ALIGN(size, iovad->granule);\n}\n';
+    expect(divergences(good, 'iova_align')).toEqual([]);
+    const bad = good.replace('ALIGN(size, iovad->granule)', 'size + iovad->granule - 1');
+    const [d] = divergences(bad, 'iova_align');
+    expect(d?.message).toBe(
+      "iova_align differs from the model's iova_align with size=0x0 (0) (arch=64,granule=4K,mask=64,coherent_mask=64,bus_limit=none,iommu=1,coherent=1,untrusted=0,pci=1): it returns 0xfff; the model returns 0x0",
+    );
+  });
+});
