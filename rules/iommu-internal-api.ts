@@ -19,8 +19,9 @@ const IOVA_ALLOCATOR = new Set(
   FUNCTION_CONTRACTS.filter((c) => c.layer === 'iova' && (c.categories.includes('allocates-iova') || c.categories.includes('frees-iova'))).map((c) => c.name),
 );
 for (const extra of ['__free_iova', 'reserve_iova', 'find_iova', 'alloc_iova_fast', 'free_iova_fast']) IOVA_ALLOCATOR.add(extra);
-const IOMMU_MAPPING = new Set(FUNCTION_CONTRACTS.filter((c) => c.layer === 'iommu' && (c.categories.includes('maps') || c.categories.includes('unmaps'))).map((c) => c.name));
-for (const extra of ['iommu_map_sg', 'iommu_map_sgtable', 'iommu_unmap_fast']) IOMMU_MAPPING.add(extra);
+// the maps only: the matching unmap is the teardown of the same mapping, one finding is enough
+const IOMMU_MAPPING = new Set(FUNCTION_CONTRACTS.filter((c) => c.layer === 'iommu' && c.categories.includes('maps')).map((c) => c.name));
+for (const extra of ['iommu_map_sg', 'iommu_map_sgtable']) IOMMU_MAPPING.add(extra);
 
 /** A file that makes or attaches its own domain may find it again with iommu_get_domain_for_dev(). */
 const OWN_DOMAIN = /\b(iommu_domain_alloc|iommu_paging_domain_alloc\w*|iommu_attach_device\w*|iommu_attach_group|iommu_sva_bind_device|iommu_group_claim_dma_owner|iommu_device_claim_dma_owner|arm_iommu_create_mapping|iommu_dma_cookie_put)\s*\(/;

@@ -21,10 +21,19 @@ export interface LifecycleReport {
 
 const CHECK_STATES = 40_000;
 const SUMMARY_STATES = 15_000;
+const UNMAP_ONLY_STATES = 6_000;
 const MAX_HELPER_DEPTH = 6;
 
-/** Words that make a function worth following: the API, its wrappers, and unmaps. */
-const INTERESTING = /\b(dma_iova_\w+|dma_use_iova|dma_unmap_\w+|blk_rq_dma_map_iter_start|blk_rq_integrity_dma_map_iter_start|blk_rq_dma_unmap|hmm_dma_map_alloc|hmm_dma_map_free)\s*\(/;
+/** Words that make a function part of an IOVA lifecycle: the API and its wrappers. */
+const INTERESTING = /\b(dma_iova_\w+|dma_use_iova|blk_rq_dma_map_iter_start|blk_rq_integrity_dma_map_iter_start|blk_rq_dma_unmap|blk_rq_integrity_dma_unmap|hmm_dma_map_alloc|hmm_dma_map_free)\s*\(/;
+const UNMAP_CALL = /\bdma_unmap_\w+\s*\(/g;
+const LOOP = /\b(for|while|do)\b|\bfor_each_\w+|_for_each\w*\s*\(/;
+
+/** Could an address be unmapped twice here: two unmap calls, or one in a loop? */
+function unmapsTwice(text: string): boolean {
+  const n = text.match(UNMAP_CALL)?.length ?? 0;
+  return n >= 2 || (n === 1 && LOOP.test(text));
+}
 
 interface ChangeIndex {
   summaries: Map<string, HelperSummary | null>;
@@ -141,7 +150,8 @@ export function lifecycleOf(fn: FunctionInfo, functions: Functions = EMPTY): Lif
   let report: LifecycleReport = { observations: [] };
   const text = bodyText(fn);
   const callsHelper = [...functions.keys()].some((n) => n !== fn.name && relevantFunctions(functions, idx).has(n) && text.includes(`${n}(`));
-  const followPaths = INTERESTING.test(text) || callsHelper;
+  // a function rebuilt from hunks has gaps: its paths are not followed, the local checks still run
+  const followPaths = !fn.partial && (INTERESTING.test(text) || callsHelper || unmapsTwice(text));
   const syntactic = followPaths || /\b(dma_iova_\w+|dma_use_iova|blk_dma_iter)\b/.test(text) || callsUnmappingHelper(fn, functions, idx);
   if (!fn.hasError && (followPaths || syntactic)) {
     const sink = new ObservationSink();
@@ -150,7 +160,12 @@ export function lifecycleOf(fn: FunctionInfo, functions: Functions = EMPTY): Lif
     const machine = new LifecycleMachine(
       fn,
       a,
-      { summaryOf: (n) => summaryOf(n, functions, idx, 1), hasCallers: !!callers && callers.size > 0, maxStates: CHECK_STATES },
+      {
+        summaryOf: (n) => summaryOf(n, functions, idx, 1),
+        hasCallers: !!callers && callers.size > 0,
+        // a function with no IOVA state is followed only for its unmaps: fewer paths suffice
+        maxStates: INTERESTING.test(text) || callsHelper ? CHECK_STATES : UNMAP_ONLY_STATES,
+      },
       sink,
     );
     const result = followPaths ? machine.run() : { complete: true, reason: undefined };

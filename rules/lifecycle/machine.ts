@@ -18,6 +18,7 @@ import {
   toExprM,
   type CfgNode,
   type Effect,
+  type EvalPath,
   type Expr,
   type FunctionAnalysis,
   type FunctionInfo,
@@ -60,6 +61,10 @@ export class LifecycleMachine {
   /** First call that used a state no try_alloc reserved, per state. */
   private readonly unallocatedUse = new Map<string, number>();
   private readonly usedAfterFailure = new Set<number>();
+  /** Tests made at more than one place (remembered on a path), and names a return reads. */
+  private readonly repeatedTests = new Set<string>();
+  private readonly returned = new Set<string>();
+  private readonly testedNames = new Set<string>();
   private readonly noFallback = new Map<number, Observation>();
   /** How the code wrote each state (for messages about a key, not a path's object). */
   private readonly labels = new Map<string, string>();
@@ -112,8 +117,27 @@ export class LifecycleMachine {
     return this.mirror.textOf(m);
   }
 
+  private readonly exprCache = new Map<MNode, Expr>();
+  private readonly effectCache = new Map<MNode, Effect[]>();
+  private readonly pathCache = new Map<MNode, EvalPath[] | undefined>();
+  private readonly atomTextCache = new Map<MNode, string>();
+
   private expr(m: MNode): Expr {
-    return toExprM(m, this.mirror);
+    let e = this.exprCache.get(m);
+    if (!e) this.exprCache.set(m, (e = toExprM(m, this.mirror)));
+    return e;
+  }
+
+  /** A statement's (or test's) effects, computed once per node. */
+  private effects(m: MNode): Effect[] {
+    let e = this.effectCache.get(m);
+    if (!e) this.effectCache.set(m, (e = effectsOf(m, this.mirror)));
+    return e;
+  }
+
+  private pathsOf(test: MNode): EvalPath[] | undefined {
+    if (!this.pathCache.has(test)) this.pathCache.set(test, evaluationPaths(test, this.mirror));
+    return this.pathCache.get(test);
   }
 
   /** An argument read through pointer locals (`state` → `&iod->dma_state`). */
@@ -180,8 +204,22 @@ export class LifecycleMachine {
           else if (key) this.linkedKeys.add(key.text);
         }
       }
+      if (n.type === 'return_statement') for (const id of descendants(n, 'identifier')) this.returned.add(this.text(id));
       for (const c of n.children) stack.push(c);
     }
+    // tests worth remembering: those the function makes more than once (correlated arms);
+    // remembering every test would keep apart paths that could merge
+    const cfg = this.analysis.cfg;
+    const seen = new Map<string, number>();
+    for (const node of cfg?.nodes ?? []) {
+      if (node.kind !== 'branch') continue;
+      const truth = node.succ.map((id) => cfg!.nodes[id].assume).find((a) => a?.kind === 'truth');
+      if (!truth || truth.kind !== 'truth') continue;
+      for (const id of truth.test.type === 'identifier' ? [truth.test] : descendants(truth.test, 'identifier')) this.testedNames.add(this.text(id));
+      const atoms = new Set((evaluationPaths(truth.test, this.mirror) ?? []).flatMap((p) => p.steps.map((st) => this.atomText(st.atom))));
+      for (const t of atoms) seen.set(t, (seen.get(t) ?? 0) + 1);
+    }
+    for (const [t, n] of seen) if (n > 1) this.repeatedTests.add(t);
   }
 
   /** Some mapping call (dma_map_*, a mapping helper) can run after `from`: a fallback exists. */
@@ -232,7 +270,7 @@ export class LifecycleMachine {
     if (!m) return [state];
     let states = [cloneState(state)];
     for (const s of states) s.calls.clear();
-    for (const effect of effectsOf(m, this.mirror)) {
+    for (const effect of this.effects(m)) {
       const next: PathState[] = [];
       for (const s of states) next.push(...this.effect(effect, s));
       states = next;
@@ -251,7 +289,7 @@ export class LifecycleMachine {
       // switch discriminant, iterator macro, #if: run the effects, both arms stay possible
       let states = [base];
       if (node.m && node.branch !== 'preproc') {
-        for (const effect of effectsOf(node.m, this.mirror)) states = states.flatMap((s) => this.effect(effect, s));
+        for (const effect of this.effects(node.m)) states = states.flatMap((s) => this.effect(effect, s));
       }
       if (node.branch === 'loop-macro' && node.m) {
         // the iterator variables change every round
@@ -262,10 +300,10 @@ export class LifecycleMachine {
       return states;
     }
     const test = truth.test;
-    const paths = evaluationPaths(test, this.mirror);
+    const paths = this.pathsOf(test);
     if (!paths) {
       let states = [base];
-      for (const effect of effectsOf(test, this.mirror)) states = states.flatMap((s) => this.effect(effect, s));
+      for (const effect of this.effects(test)) states = states.flatMap((s) => this.effect(effect, s));
       for (const s of states) s.calls.clear();
       return states;
     }
@@ -276,12 +314,13 @@ export class LifecycleMachine {
         const next: PathState[] = [];
         for (const s0 of states) {
           let atomStates = [s0];
-          for (const effect of effectsOf(step.atom, this.mirror)) atomStates = atomStates.flatMap((s) => this.effect(effect, s));
+          for (const effect of this.effects(step.atom)) atomStates = atomStates.flatMap((s) => this.effect(effect, s));
           for (const s of atomStates) {
             const known = this.atomTruth(step.atom, s);
             if (known !== undefined && known !== step.value) continue;
             if (known === undefined) {
-              s.memo.set(this.atomText(step.atom), step.value);
+              const text = this.atomText(step.atom);
+              if (this.repeatedTests.has(text)) s.memo.set(text, step.value);
               this.learnFromTest(step.atom, step.value, s);
             }
             next.push(s);
@@ -330,8 +369,9 @@ export class LifecycleMachine {
       for (const o of s.objs.values()) o.links = o.links.filter((l) => l.sum !== t);
     }
     if (!ident) return;
-    const type = this.analysis.defUse?.variableOf(ident)?.type ?? '';
     const name = this.text(ident);
+    if (!this.returned.has(name) && !this.repeatedTests.has(name)) return;
+    const type = this.analysis.defUse?.variableOf(ident)?.type ?? '';
     const kind = returnKindOf(type);
     if (kind === 'pointer' || kind === 'bool') s.vals.set(name, truthy ? 'one' : 'zero');
     else if (kind === 'status' || (kind === 'int' && /^(ret|rc|err|error|status|sts|res|result|rv|r)$|_(ret|err|rc|status)$/.test(name))) {
@@ -340,7 +380,9 @@ export class LifecycleMachine {
   }
 
   private atomText(atom: MNode): string {
-    return printExpr(stripCasts(this.expr(atom)));
+    let t = this.atomTextCache.get(atom);
+    if (t === undefined) this.atomTextCache.set(atom, (t = printExpr(stripCasts(this.expr(atom)))));
+    return t;
   }
 
   /** The value class of an expression on this path, if known. */
@@ -378,6 +420,12 @@ export class LifecycleMachine {
       const op = field(x, 'operator')?.type ?? '';
       const left = field(x, 'left');
       const right = field(x, 'right');
+      if (left && right && (op === '==' || op === '!=')) {
+        // distinct named constants of one enum are distinct values
+        const known = s.consts.get(this.text(left));
+        const other = printExpr(stripCasts(this.expr(right)));
+        if (known !== undefined && /^([A-Z][A-Z0-9_]*|\d+)$/.test(other)) return (known === other) === (op === '==');
+      }
       if (left && right) {
         const lv = this.valueOf(left, s);
         if (lv !== undefined) {
@@ -435,6 +483,7 @@ export class LifecycleMachine {
     for (const k of [...s.vals.keys()]) if (mentionsWord(k, name)) s.vals.delete(k);
     for (const k of [...s.memo.keys()]) if (mentionsWord(k, name)) s.memo.delete(k);
     for (const k of [...s.unmapped.keys()]) if (mentionsWord(k, name)) s.unmapped.delete(k);
+    s.consts.delete(name);
   }
 
   private isStateType(type: string | undefined): boolean {
@@ -456,6 +505,11 @@ export class LifecycleMachine {
       }
     }
     this.forget(s, text);
+    // a store to a member of a struct value may be a union member over the address (re.d64 / re.s.addr)
+    if (targetExpr.kind === 'field' && !targetExpr.arrow) {
+      const object = `${printExpr(targetExpr.object)}.`;
+      for (const k of [...s.unmapped.keys()]) if (k.startsWith(object)) s.unmapped.delete(k);
+    }
     // re-pointing the root of a state key: a new object (zeroed when the allocator zeroes)
     if (targetExpr.kind === 'ident') {
       const callee = value && value.type === 'call_expression' ? this.calleeOf(value) : undefined;
@@ -484,6 +538,10 @@ export class LifecycleMachine {
     if (value && effect.op === '=' && isTrackedLvalue(targetExpr)) {
       const v = this.valueOf(value, s);
       if (v !== undefined) s.vals.set(text, v);
+      const named = stripCasts(this.expr(value));
+      if (targetExpr.kind === 'ident' && this.testedNames.has(text) && (named.kind === 'number' || (named.kind === 'ident' && /^[A-Z][A-Z0-9_]*$/.test(named.name)))) {
+        s.consts.set(text, printExpr(named));
+      }
     }
   }
 
@@ -519,15 +577,30 @@ export class LifecycleMachine {
     return [s];
   }
 
+  /** What a call may write: `&x` arguments (memcpy(&pa, ...) included). */
+  private forgetWritten(call: MNode, s: PathState): void {
+    for (const arg of this.args(call)) {
+      const raw = printExpr(stripCasts(this.expr(arg)));
+      if (raw.startsWith('&')) this.forget(s, raw.slice(1));
+    }
+  }
+
   private unknownCall(call: MNode, callee: string, s: PathState): void {
     const failedAlloc = [...s.objs.values()].some((o) => o.failedAllocSite !== undefined);
+    this.forgetWritten(call, s);
     if (isInert(callee)) return;
     if (failedAlloc) s.actedAfterFailedAlloc = true;
     if (looksLikeMapping(callee)) s.mappedAt ??= call.start;
+    // memory the callee can reach may change: addresses held in structures are no longer known,
+    // nor anything read through a pointer it was given
+    for (const k of [...s.unmapped.keys()]) if (/->|\.|\[/.test(k)) s.unmapped.delete(k);
     for (const arg of this.args(call)) {
       const text = this.argText(arg);
       const raw = printExpr(stripCasts(this.expr(arg)));
-      if (raw.startsWith('&')) this.forget(s, raw.slice(1));
+      if (arg.type === 'identifier' && (this.analysis.defUse?.variableOf(arg)?.type ?? '').includes('*')) {
+        for (const k of [...s.vals.keys()]) if (k.startsWith(`${raw}->`) || k.includes(`(${raw})->`)) s.vals.delete(k);
+        for (const k of [...s.memo.keys()]) if (mentionsWord(k, `${raw}->`.slice(0, -2)) && k.includes(`${raw}->`)) s.memo.delete(k);
+      }
       for (const o of s.objs.values()) {
         const root = rootOf({ text: o.key, expr: o.expr });
         const pointer = printExpr(pointerOfKey({ text: o.key, expr: o.expr }));
@@ -744,11 +817,12 @@ export class LifecycleMachine {
       if (l.viaHelper) continue;
       if (dir && l.dir && dir !== l.dir) {
         if (isConstantText(dir) || isConstantText(l.dir)) {
-          this.sink.add({ rule: 'iova/unlink-mismatch', messageId: 'dirMismatch', node: args[api.dir] ?? call, data: { callee: api.name, got: dir, linked: l.dir, line: l.line }, failing: [] });
+          // the direction drives CPU cache maintenance and bounce copies: non-coherent or untrusted devices
+          this.sink.add({ rule: 'iova/unlink-mismatch', messageId: 'dirMismatch', node: args[api.dir] ?? call, data: { callee: api.name, got: dir, linked: l.dir, line: l.line }, severity: 'warning', failing: [] });
         }
       }
       if (attrs !== l.attrs && attrsDrop(l.attrs, attrs)) {
-        this.sink.add({ rule: 'iova/unlink-mismatch', messageId: 'attrsMismatch', node: args[api.attrs] ?? call, data: { callee: api.name, got: attrs, linked: l.attrs, line: l.line }, failing: [] });
+        this.sink.add({ rule: 'iova/unlink-mismatch', messageId: 'attrsMismatch', node: args[api.attrs] ?? call, data: { callee: api.name, got: attrs, linked: l.attrs, line: l.line }, severity: 'warning', failing: [] });
       }
       break;
     }

@@ -10,7 +10,8 @@ function fill(template: string, data: Record<string, string | number>): string {
 
 export function lifecycleRule<M extends string>(meta: RuleMeta<M> & { id: LifecycleRuleId }): Rule<M> {
   return createRule<M>({
-    meta: { needsWholeFunction: true, ...meta },
+    // the path checks skip functions rebuilt from hunks themselves; the local ones still run there
+    meta: { needsWholeFunction: false, ...meta },
     check(fn, context) {
       reportLifecycle<M>(meta.id, fn, context, (id, data) => fill(meta.messages[id], data));
     },

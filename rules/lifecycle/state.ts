@@ -86,6 +86,8 @@ export interface PathState {
   vals: Map<string, Val>;
   /** Tests taken on this path, by printed text. */
   memo: Map<string, boolean>;
+  /** Locals last assigned a named constant (`op = IOAT_OP_XOR`), for `op == IOAT_OP_XOR` tests. */
+  consts: Map<string, string>;
   /** Address text → offset of the dma_unmap_* call that unmapped it. */
   unmapped: Map<string, number>;
   /** Results of the calls evaluated in the current node, by call offset. */
@@ -107,7 +109,7 @@ export interface PathState {
 }
 
 export function emptyState(): PathState {
-  return { objs: new Map(), vals: new Map(), memo: new Map(), unmapped: new Map(), calls: new Map(), zeroed: new Set() };
+  return { objs: new Map(), vals: new Map(), memo: new Map(), consts: new Map(), unmapped: new Map(), calls: new Map(), zeroed: new Set() };
 }
 
 export function cloneState(s: PathState): PathState {
@@ -117,6 +119,7 @@ export function cloneState(s: PathState): PathState {
     objs,
     vals: new Map(s.vals),
     memo: new Map(s.memo),
+    consts: new Map(s.consts),
     unmapped: new Map(s.unmapped),
     calls: new Map(s.calls),
     zeroed: new Set(s.zeroed),
@@ -155,6 +158,7 @@ export function stateKey(s: PathState): string {
     objs.join('#'),
     map(s.vals),
     map(s.memo),
+    map(s.consts),
     map(s.unmapped),
     s.pending === undefined ? '' : s.pending ? 'T' : 'F',
     s.failure ? `${s.failure.site}` : '',

@@ -352,7 +352,7 @@ function crossFunctionMirror(fn: FunctionInfo, sites: ApiSite[], a: FunctionAnal
     if (CONSTANT.test(dir) && dirs.size === 1) {
       const linked = [...dirs][0];
       if (CONSTANT.test(linked) && linked !== dir) {
-        out.push({ rule: 'iova/unlink-mismatch', messageId: 'dirMismatch', node: r.args[r.api.dir] ?? r.call, data: { callee: r.api.name, got: dir, linked, line: links[0].line }, failing: [] });
+        out.push({ rule: 'iova/unlink-mismatch', messageId: 'dirMismatch', node: r.args[r.api.dir] ?? r.call, data: { callee: r.api.name, got: dir, linked, line: links[0].line }, severity: 'warning', failing: [] });
       }
     }
     for (const l of links) {
@@ -361,7 +361,7 @@ function crossFunctionMirror(fn: FunctionInfo, sites: ApiSite[], a: FunctionAnal
           ? (l.attrs.match(ATTR_BITS) ?? []).some((b) => !attrs.includes(b))
           : !CONSTANT.test(l.attrs) && l.attrs !== '' && attrs === '0';
       if (!lost) continue;
-      out.push({ rule: 'iova/unlink-mismatch', messageId: 'attrsMismatch', node: r.args[r.api.attrs] ?? r.call, data: { callee: r.api.name, got: attrs, linked: l.attrs, line: l.line }, failing: [] });
+      out.push({ rule: 'iova/unlink-mismatch', messageId: 'attrsMismatch', node: r.args[r.api.attrs] ?? r.call, data: { callee: r.api.name, got: attrs, linked: l.attrs, line: l.line }, severity: 'warning', failing: [] });
       break;
     }
   }

@@ -135,7 +135,18 @@ export function isInert(name: string): boolean {
 }
 
 /** A call that may be a fallback mapping (dma_map_*, or a helper named like one). */
+const mappingNames = new Map<string, boolean>();
+
 export function looksLikeMapping(name: string): boolean {
+  let v = mappingNames.get(name);
+  if (v === undefined) {
+    v = looksLikeMappingUncached(name);
+    if (mappingNames.size < 50_000) mappingNames.set(name, v);
+  }
+  return v;
+}
+
+function looksLikeMappingUncached(name: string): boolean {
   const api = apiCall(name);
   if (api) return api.role === 'map';
   if (/(^|_)(can|is|need|needs|should|has|use|uses|may|must)_/.test(name) || /^dma_iova_/.test(name)) return false;

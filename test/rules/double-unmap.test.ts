@@ -77,6 +77,54 @@ runRuleTests(rule, {
 `,
     },
     {
+      name: 'a function given the descriptor may store a new address in it',
+      code: `void demo_recycle(struct device *dev, struct demo_desc *d)
+{
+	dma_unmap_single(dev, d->addr, d->len, DMA_FROM_DEVICE);
+	demo_refill(dev, d);
+	dma_unmap_single(dev, d->addr, d->len, DMA_FROM_DEVICE);
+}
+`,
+    },
+    {
+      name: 'a local refilled through memcpy(&addr, ...)',
+      code: `void demo_drain(struct device *dev, struct demo_ring *r)
+{
+	dma_addr_t pa;
+
+	while (demo_has_buffer(r)) {
+		struct sk_buff *skb = demo_next(r);
+
+		memcpy(&pa, skb->cb, sizeof(pa));
+		dma_unmap_single(dev, pa, r->buf_len, DMA_FROM_DEVICE);
+	}
+}
+`,
+    },
+    {
+      name: 'an enum state decides which unwind runs',
+      code: `int demo_test(struct device *dev, struct page *p)
+{
+	dma_addr_t d = dma_map_page(dev, p, 0, PAGE_SIZE, DMA_FROM_DEVICE);
+	int op = DEMO_OP_A;
+
+	if (dma_mapping_error(dev, d))
+		return -ENOMEM;
+	if (demo_run(dev, d))
+		goto unwind;
+	dma_unmap_page(dev, d, PAGE_SIZE, DMA_FROM_DEVICE);
+	op = DEMO_OP_B;
+	if (demo_run2(dev))
+		goto unwind;
+	return 0;
+unwind:
+	if (op == DEMO_OP_A)
+		dma_unmap_page(dev, d, PAGE_SIZE, DMA_FROM_DEVICE);
+	return -EIO;
+}
+`,
+    },
+    {
       name: 'IOVA destroyed, fallback segments unmapped, on different paths',
       code: `void demo_unmap(struct device *dev, struct demo_iod *iod)
 {
@@ -176,7 +224,7 @@ out:
 {
 	if (c->status)
 		dma_unmap_single(dev, c->dma, c->len, DMA_FROM_DEVICE);
-	demo_account(c);
+	c->done = true;
 	dma_unmap_single(dev, c->dma, c->len, DMA_FROM_DEVICE);
 }
 `,
