@@ -1,6 +1,7 @@
 // The main job: choose the input (patches, stdin, --git, --file, --tree --all), load the config,
 // run the engine.
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import {
   applyToTree,
   buildChangeSet,
@@ -107,7 +108,7 @@ async function runScan(options: CliOptions, config: IovalintConfig): Promise<Rep
   let lastDraw = 0;
   const report = await scanTree({
     paths,
-    ...(options.tree ? { root: resolve(options.tree) } : {}),
+    ...(options.tree ? { root: resolve(options.tree) } : kernelRootOf(paths[0]!) ? { root: kernelRootOf(paths[0]!)! } : {}),
     ...(options.jobs ? { jobs: options.jobs } : {}),
     settings: {
       config,
@@ -142,4 +143,19 @@ async function runScan(options: CliOptions, config: IovalintConfig): Promise<Rep
   });
   if (progress) process.stderr.write('\r\x1b[K');
   return report;
+}
+
+/**
+ * The top of the kernel tree holding `path` (like checkpatch.pl, which looks for it too), so that
+ * reported paths are repository-relative (drivers/iommu/dma-iommu.c) without --tree.
+ */
+export function kernelRootOf(path: string): string | undefined {
+  let dir = resolve(path);
+  for (let depth = 0; depth < 64; depth++) {
+    if (existsSync(join(dir, 'MAINTAINERS')) && existsSync(join(dir, 'Makefile')) && existsSync(join(dir, 'drivers')) && existsSync(join(dir, 'include/linux'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+  return undefined;
 }
