@@ -14,7 +14,7 @@ import { defaultSimulator, registeredRules } from './defaults.js';
 import { describeRules, selectRules, type ActiveRule, type RuleSelection } from './registry.js';
 import type { SimulatorPort } from './simulator-port.js';
 import { findSuppressions, matchSuppression, type Suppression } from './suppressions.js';
-import { divergenceFindings, MODEL_DIVERGENCE_RULE, verifyFixes } from './simulation.js';
+import { divergenceFindings, MODEL_DIVERGENCE_RULE, simulatorGaps, verifyFixes } from './simulation.js';
 import type { AnalysedFunction, FileEntry, Finding, Fix, NotChecked, Report } from './types.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -162,6 +162,7 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
   const simStart = performance.now();
   const confirmed = confirmFindings(kept, simulator, allFunctions, config);
   verifyFixes(kept, simulator, allFunctions, config);
+  notChecked.push(...simulatorGaps(confirmed));
   const simMs = performance.now() - simStart + differentialMs;
 
   const unusedSuppressions: NotChecked[] = [];

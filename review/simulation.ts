@@ -8,7 +8,7 @@ import type { IovalintConfig } from './config.js';
 import { applyFixes } from './fixes.js';
 import { parseForReview } from './parse.js';
 import type { SimulatorPort, SimulationEnvironment } from './simulator-port.js';
-import type { Finding, RuleDescriptor } from './types.js';
+import type { Finding, NotChecked, RuleDescriptor } from './types.js';
 
 export const MODEL_DIVERGENCE_RULE: RuleDescriptor = {
   id: 'sim/model-divergence',
@@ -85,6 +85,24 @@ function nameNode(fn: FunctionInfo): SyntaxNode | undefined {
     stack.push(...n.namedChildren);
   }
   return undefined;
+}
+
+/**
+ * Constructs the simulator does not cover, as "not checked" entries (DESIGN.md §2): one per
+ * function and construct, from the findings they left unconfirmed.
+ */
+export function simulatorGaps(findings: readonly Finding[]): NotChecked[] {
+  const seen = new Set<string>();
+  const out: NotChecked[] = [];
+  for (const f of findings) {
+    const note = f.confirmationNote ?? '';
+    if (f.confirmation !== 'unconfirmed' || !note.startsWith('unsupported construct: ')) continue;
+    const key = `${f.file}\0${f.function ?? ''}\0${note}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ file: f.file, ...(f.function ? { function: f.function } : {}), line: f.line, reason: `simulator: ${note.slice('unsupported construct: '.length)}` });
+  }
+  return out;
 }
 
 /** Sets fix.verified on confirmed findings whose fix makes the simulator refute the defect. */

@@ -75,6 +75,13 @@ describe('review with the default simulator', () => {
     expect(report.findings[0]).toMatchObject({ confirmation: 'confirmed', fix: { verified: false } });
   });
 
+  it('lists what the simulator could not run as not checked', () => {
+    const src = ALLOC.replace('\tif (!addr)\n\t\treturn false;\n', '\tif (!addr)\n\t\treturn false;\n\tlist_for_each_entry(pos, &domain->list, node) {\n\t\tcount++;\n\t}\n');
+    const report = reviewSync(changeSet('drivers/x.c', src), { rules: [offsetRule('iova_align(iovad, size + iova_off)')] });
+    expect(report.findings[0]).toMatchObject({ confirmation: 'unconfirmed', confirmationNote: expect.stringMatching(/^unsupported construct: iterator macro list_for_each_entry\(\)/) });
+    expect(report.notChecked).toEqual([expect.objectContaining({ file: 'drivers/x.c', function: 'qux_alloc', reason: expect.stringMatching(/^simulator: iterator macro list_for_each_entry\(\)/) })]);
+  });
+
   it('reports a patched dma_iova_try_alloc that disagrees with the model as sim/model-divergence', () => {
     const patched = ALLOC.replace('static bool qux_alloc(', 'bool dma_iova_try_alloc(');
     const report = reviewSync(changeSet('drivers/iommu/dma-iommu.c', patched), { rules: [] });
