@@ -44,6 +44,7 @@ interface ChangeIndex {
   relevant?: Set<string>;
   /** Functions of the change that call dma_unmap_*(). */
   unmappers?: string[];
+  reserved?: Map<string, string>;
 }
 
 const indexes = new WeakMap<Functions, ChangeIndex>();
@@ -133,6 +134,20 @@ function summaryOf(name: string, functions: Functions, idx: ChangeIndex, depth: 
   }
 }
 
+/** State fields (`->dma_state`) passed to dma_iova_try_alloc() in the change, with the function. */
+function reservedFields(functions: Functions, idx: ChangeIndex): Map<string, string> {
+  if (!idx.reserved) {
+    idx.reserved = new Map();
+    for (const [name, { fn }] of functions) {
+      for (const m of fn.node.text.matchAll(/\bdma_iova_try_alloc\s*\(\s*[^,]+,\s*&?\s*([^,]+?)\s*,/g)) {
+        const field = /(?:->|\.)([A-Za-z_]\w*)$/.exec(m[1])?.[1];
+        if (field && !idx.reserved.has(field)) idx.reserved.set(field, name);
+      }
+    }
+  }
+  return idx.reserved;
+}
+
 /** Does `fn` call a function of the change that unmaps (dma_unmap_*)? */
 function callsUnmappingHelper(fn: FunctionInfo, functions: Functions, idx: ChangeIndex): boolean {
   if (!idx.unmappers) {
@@ -165,6 +180,7 @@ export function lifecycleOf(fn: FunctionInfo, functions: Functions = EMPTY): Lif
         hasCallers: !!callers && callers.size > 0,
         // a function with no IOVA state is followed only for its unmaps: fewer paths suffice
         maxStates: INTERESTING.test(text) || callsHelper ? CHECK_STATES : UNMAP_ONLY_STATES,
+        reservedElsewhere: (field) => reservedFields(functions, idx).get(field),
       },
       sink,
     );

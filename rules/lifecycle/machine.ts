@@ -39,6 +39,8 @@ export interface MachineEnv {
   hasCallers: boolean;
   /** Budget of (node, state) pairs. */
   maxStates: number;
+  /** Another function of the change that passes a state in this field (`->state`) to dma_iova_try_alloc(). */
+  reservedElsewhere?(field: string): string | undefined;
 }
 
 export interface MachineResult {
@@ -734,6 +736,7 @@ export class LifecycleMachine {
       }
       case 'unlink': {
         this.checkUse(o, call, api);
+        this.noteUncheckedTeardown(o, call, api);
         this.checkMirror(o, call, api);
         const offset = this.argText(args[api.offset]);
         const size = this.argText(args[api.size]);
@@ -744,6 +747,7 @@ export class LifecycleMachine {
       case 'destroy':
       case 'free': {
         this.checkUse(o, call, api);
+        this.noteUncheckedTeardown(o, call, api);
         if (api.role === 'destroy') this.checkMirror(o, call, api);
         if (api.role === 'free' && this.sink && o.links.length > 0 && o.phase !== 'released') {
           const l = o.links[0];
@@ -793,6 +797,27 @@ export class LifecycleMachine {
       default:
         return [s];
     }
+  }
+
+  /**
+   * A teardown of a state this path never tested with dma_use_iova(), in a function no caller of
+   * the change vouches for, while another function of the change may leave that state on the
+   * dma_map_* fallback: the teardown must ask first.
+   */
+  private noteUncheckedTeardown(o: ObjState, call: MNode, api: ApiCall): void {
+    if (!this.sink || o.phase !== 'entry' || this.env.hasCallers) return;
+    const field = /(?:->|\.)([A-Za-z_]\w*)$/.exec(o.key)?.[1];
+    const mapper = field ? this.env.reservedElsewhere?.(field) : undefined;
+    if (!mapper || mapper === this.fn.name) return;
+    // any test in front of it (a use_iova flag, a mode) may be the check: only unconditional teardowns
+    if (this.analysis.guardsAt(call, { includeStale: true }).length > 0) return;
+    this.sink.add({
+      rule: 'iova/unchecked-alloc',
+      messageId: 'teardownUnchecked',
+      node: call,
+      data: { callee: api.name, state: this.named(o), mapper },
+      failing: ['dma_iova_try_alloc'],
+    });
   }
 
   private addLink(o: ObjState, record: LinkRecord): void {
@@ -959,6 +984,14 @@ export class LifecycleMachine {
     if (e.pre === 'iova' && (o.phase === 'cleared' || o.phase === 'uninit' || o.phase === 'entry-direct')) return false;
     if (e.pre === 'direct' && (o.phase === 'allocated' || o.phase === 'entry-iova')) return false;
     if (o.phase === 'entry' && e.pre) Object.assign(o, { phase: e.pre === 'iova' ? 'entry-iova' : 'entry-direct', pre: e.pre });
+    // the helper links, syncs or releases a state it never asked dma_use_iova() about, and this
+    // path holds no reservation in it
+    const uses = !e.pre && !e.owned && (e.links.length > 0 || e.syncedAny || e.phase === 'released');
+    if (uses && (o.phase === 'cleared' || o.phase === 'uninit' || o.phase === 'entry-direct')) {
+      const call = this.mirror.nodes.find((n) => n.start === site && n.type === 'call_expression');
+      if (call) this.checkUse(o, call, { ...apiCall('dma_iova_link')!, name: callee });
+      return false;
+    }
     const failed = outcome.failed;
     switch (e.phase) {
       case 'allocated':

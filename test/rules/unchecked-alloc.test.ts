@@ -10,6 +10,25 @@ const unallocated = (callee: string, state: string) =>
 runRuleTests(rule, {
   valid: [
     {
+      name: 'a teardown guarded by the driver\'s own flag',
+      code: `int demo_map(struct device *dev, struct demo_req *rq)
+{
+	rq->use_iova = dma_iova_try_alloc(dev, &rq->state, rq->phys, rq->len);
+	if (!rq->use_iova)
+		return demo_map_direct(dev, rq);
+	return demo_link_all(dev, &rq->state, rq);
+}
+
+void demo_unmap(struct device *dev, struct demo_req *rq)
+{
+	if (rq->use_iova)
+		dma_iova_destroy(dev, &rq->state, rq->len, DMA_TO_DEVICE, 0);
+	else
+		demo_unmap_direct(dev, rq);
+}
+`,
+    },
+    {
       name: 'if/else: the IOVA path on true, dma_map_phys() on false',
       code: `int demo_map(struct device *dev, struct dma_iova_state *state, phys_addr_t phys,
 	     size_t len, dma_addr_t *out)
@@ -146,6 +165,51 @@ fallback:
     },
   ],
   invalid: [
+    {
+      name: 'the IOVA helper of the change called whatever try_alloc said',
+      code: `static int demo_link_all(struct device *dev, struct demo_req *rq)
+{
+	int err = dma_iova_link(dev, &rq->state, rq->phys, 0, rq->len, DMA_TO_DEVICE, 0);
+
+	if (!err)
+		err = dma_iova_sync(dev, &rq->state, 0, rq->len);
+	if (err)
+		dma_iova_destroy(dev, &rq->state, 0, DMA_TO_DEVICE, 0);
+	return err;
+}
+
+int demo_map(struct device *dev, struct demo_req *rq)
+{
+	rq->use_iova = dma_iova_try_alloc(dev, &rq->state, rq->phys, rq->len);
+	return demo_link_all(dev, rq);
+}
+`,
+      errors: [{ messageId: 'useAfterFailedAlloc', message: useAfter('demo_link_all', 15, '&rq->state'), line: 14, column: 17 }],
+    },
+    {
+      name: 'a teardown that never asks dma_use_iova() while the map side may fall back',
+      code: `int demo_map(struct device *dev, struct demo_req *rq)
+{
+	if (!dma_iova_try_alloc(dev, &rq->state, rq->phys, rq->len))
+		return demo_map_direct(dev, rq);
+	return demo_link_all(dev, &rq->state, rq);
+}
+
+void demo_unmap(struct device *dev, struct demo_req *rq)
+{
+	dma_iova_destroy(dev, &rq->state, rq->len, DMA_TO_DEVICE, 0);
+}
+`,
+      errors: [
+        {
+          messageId: 'teardownUnchecked',
+          message:
+            'dma_iova_destroy() on &rq->state without testing dma_use_iova(): demo_map() leaves it unreserved when dma_iova_try_alloc() fails, and the teardown then frees IOVA that was never reserved',
+          line: 10,
+          column: 2,
+        },
+      ],
+    },
     {
       name: 'result thrown away, then linked',
       code: `int demo_map(struct device *dev, struct dma_iova_state *state, phys_addr_t phys, size_t len)
