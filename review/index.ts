@@ -137,7 +137,8 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
   // 2b. The simulator's own findings: patched API implementations run against the model.
   const simulator = options.simulator === undefined ? defaultSimulator() : options.simulator;
   const differentialStart = performance.now();
-  raw.push(...divergenceFindings(simTargets, simulator, allFunctions, config));
+  const simDeadline = Date.now() + config.sim.maxMillis; // shared by the differential runs and fix checks
+  raw.push(...divergenceFindings(simTargets, simulator, allFunctions, config, simDeadline));
   const differentialMs = performance.now() - differentialStart;
 
   // 3. Keep what the change introduces.
@@ -161,7 +162,7 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
   // 5. Confirm with the simulator.
   const simStart = performance.now();
   const confirmed = confirmFindings(kept, simulator, allFunctions, config);
-  verifyFixes(kept, simulator, allFunctions, config);
+  verifyFixes(kept, simulator, allFunctions, config, simDeadline);
   notChecked.push(...simulatorGaps(confirmed));
   const simMs = performance.now() - simStart + differentialMs;
 

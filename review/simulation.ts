@@ -37,9 +37,9 @@ export function divergenceFindings(
   simulator: SimulatorPort | false,
   functions: ReadonlyMap<string, ChangeFunction>,
   config: IovalintConfig,
+  deadline = Date.now() + config.sim.maxMillis,
 ): SimItem[] {
   if (!simulator || !simulator.differential || !config.sim.enabled) return [];
-  const deadline = Date.now() + config.sim.maxMillis;
   const out: SimItem[] = [];
   for (const { path, file, fn } of touched) {
     if (Date.now() > deadline) break;
@@ -106,9 +106,14 @@ export function simulatorGaps(findings: readonly Finding[]): NotChecked[] {
 }
 
 /** Sets fix.verified on confirmed findings whose fix makes the simulator refute the defect. */
-export function verifyFixes(items: readonly SimItem[], simulator: SimulatorPort | false, functions: ReadonlyMap<string, ChangeFunction>, config: IovalintConfig): void {
+export function verifyFixes(
+  items: readonly SimItem[],
+  simulator: SimulatorPort | false,
+  functions: ReadonlyMap<string, ChangeFunction>,
+  config: IovalintConfig,
+  deadline = Date.now() + config.sim.maxMillis,
+): void {
   if (!simulator || !simulator.verifyFix || !config.sim.enabled) return;
-  const deadline = Date.now() + config.sim.maxMillis;
   for (const { finding, request, parsed, fn } of items) {
     if (!finding.fix || !request || !fn || finding.confirmation !== 'confirmed' || Date.now() > deadline) continue;
     const fixed = parseForReview(parsed.path, applyFixes(parsed.text, [finding.fix]).text, undefined);
