@@ -13,7 +13,7 @@ export default lifecycleRule({
   fixable: false,
   messages: {
     leak: 'error return leaks {{what}} at line {{line}} ({{state}}): call {{release}} before returning',
-    freeWhileLinked: 'dma_iova_free() while {{state}} still has the range linked at line {{line}}: unlink it first, or use dma_iova_destroy()',
+    freeWhileLinked: '{{callee}}() frees {{state}} while the range linked at line {{line}} is still linked: unlink it first, or destroy the linked length',
     reallocLive: 'dma_iova_try_alloc() on {{state}} while its reservation from line {{line}} is still live: that IOVA is leaked',
   },
 });

@@ -16,6 +16,8 @@ export default lifecycleRule({
     attrsMismatch: '{{callee}}() with attrs {{got}}, but the range was linked with {{linked}} (line {{line}}): unmap with the attributes of the link',
     destroyPartial:
       '{{callee}}() of {{len}} after a partial link: only the bytes linked before the failure are mapped, and unmapping the rest warns and frees the wrong size; destroy the linked length',
+    splitsLink:
+      '{{callee}}() of [{{offset}}, +{{size}}) lies inside the range linked at line {{line}} ([{{linkOffset}}, +{{linkSize}})) without being it: a partial unmap of a (possibly huge) IOMMU mapping is not supported; unlink what was linked',
     constantOffset:
       'dma_iova_link() in a loop at the constant offset {{offset}} while {{sum}} sums the lengths: every range lands at IOVA offset {{offset}} and the later links do not mirror what is unlinked; link at {{sum}}',
     swappedArgs:

@@ -6,7 +6,11 @@
 // reports what it sees to an ObservationSink (check mode) or returns the function's outcomes
 // (summary mode, for its callers).
 import {
+  certainlyPositive,
   descendants,
+  linearForm,
+  subtractForms,
+  type LinearForm,
   effectsOf,
   evaluationPaths,
   explorePaths,
@@ -624,6 +628,8 @@ export class LifecycleMachine {
       owned: true,
       mustSync: true,
       sizeWritten: args[api.size] ? printExpr(stripCasts(this.expr(args[api.size]))) : '',
+      ...(args[api.offset] ? { offsetExpr: stripCasts(this.resolved(args[api.offset])) } : {}),
+      ...(args[api.size] ? { sizeExpr: stripCasts(this.resolved(args[api.size])) } : {}),
     };
   }
 
@@ -749,9 +755,12 @@ export class LifecycleMachine {
         this.checkUse(o, call, api);
         this.noteUncheckedTeardown(o, call, api);
         if (api.role === 'destroy') this.checkMirror(o, call, api);
-        if (api.role === 'free' && this.sink && o.links.length > 0 && o.phase !== 'released') {
-          const l = o.links[0];
-          this.sink.add({ rule: 'iova/leak-on-error', messageId: 'freeWhileLinked', node: call, data: { state: this.named(o), line: l.line }, failing: ['dma_iova_link', 'dma_iova_sync'] });
+        // dma_iova_destroy(.., 0, ..) frees like dma_iova_free(): nothing is unlinked
+        const freesOnly = api.role === 'free' || (args[api.size] !== undefined && constantClass(this.expr(args[api.size])) === 'zero');
+        const owned = o.links.filter((l) => l.owned);
+        if (freesOnly && this.sink && owned.length > 0 && o.phase !== 'released') {
+          const l = owned[0];
+          this.sink.add({ rule: 'iova/leak-on-error', messageId: 'freeWhileLinked', node: call, data: { callee: api.name, state: this.named(o), line: l.line }, failing: ['dma_iova_link', 'dma_iova_sync'] });
         }
         Object.assign(o, { phase: 'released', links: [], releasedSite: site, releasedLine: line });
         delete o.holdsDirect;
@@ -851,10 +860,43 @@ export class LifecycleMachine {
       }
       break;
     }
+    if (api.role === 'unlink') this.checkSplit(o, call, api);
     if (api.role === 'destroy' && o.partial && o.allocSize) {
       const len = this.argText(args[api.size]);
       if (len === o.allocSize || /^dma_iova_size\(/.test(len)) {
         this.sink.add({ rule: 'iova/unlink-mismatch', messageId: 'destroyPartial', node: args[api.size] ?? call, data: { callee: api.name, len, line: this.line(call.start) }, failing: ['dma_iova_link'] });
+      }
+    }
+  }
+
+  /** D20: an unlink provably inside one link's extent without being it splits that mapping. */
+  private checkSplit(o: ObjState, call: MNode, api: ApiCall): void {
+    const args = this.args(call);
+    if (!args[api.offset] || !args[api.size]) return;
+    const uo = linearForm(stripCasts(this.resolved(args[api.offset])));
+    const us = linearForm(stripCasts(this.resolved(args[api.size])));
+    if (!uo || !us) return;
+    const ue = addForms(uo, us);
+    const offset = this.argText(args[api.offset]);
+    const size = this.argText(args[api.size]);
+    if (o.links.some((l) => l.offset === offset && l.size === size)) return;
+    for (const l of o.links) {
+      if (l.viaHelper || !l.offsetExpr || !l.sizeExpr) continue;
+      const lo = linearForm(l.offsetExpr);
+      const ls = linearForm(l.sizeExpr);
+      if (!lo || !ls) continue;
+      const head = subtractForms(uo, lo);
+      const tail = subtractForms(addForms(lo, ls), ue);
+      const nonNegative = (f: LinearForm): boolean => [...f.terms.values()].every((c) => c >= 0n);
+      if (nonNegative(head) && nonNegative(tail) && (certainlyPositive(head) || certainlyPositive(tail))) {
+        this.sink!.add({
+          rule: 'iova/unlink-mismatch',
+          messageId: 'splitsLink',
+          node: call,
+          data: { callee: api.name, offset, size, linkOffset: l.offset, linkSize: l.size, line: l.line },
+          failing: [],
+        });
+        return;
       }
     }
   }
@@ -1162,6 +1204,10 @@ export class LifecycleMachine {
     const key = JSON.stringify(outcome, (k, v) => (k === 'expr' ? printExpr(v as Expr) : v));
     if (!this.outcomes.has(key)) this.outcomes.set(key, outcome);
   }
+}
+
+function addForms(a: LinearForm, b: LinearForm): LinearForm {
+  return subtractForms(a, subtractForms({ terms: new Map() }, b));
 }
 
 function isConstantText(t: string): boolean {

@@ -37,6 +37,9 @@ export interface LinkRecord {
   mustSync: boolean;
   /** Linked by a helper of the change (site is the helper call). */
   viaHelper?: string;
+  /** Offset and length read through locals (for comparing extents). */
+  offsetExpr?: Expr;
+  sizeExpr?: Expr;
   /** The length argument as written, and the variable that sums it (`mapped += len`). */
   sizeWritten?: string;
   sum?: string;

@@ -109,10 +109,13 @@ int demo_map(struct device *dev, struct dma_iova_state *state, phys_addr_t phys,
 	if (!dma_iova_try_alloc(dev, state, 0, rq->len))
 		return -EOPNOTSUPP;
 	ret = dma_iova_link(dev, state, rq->phys, 0, rq->len, DMA_TO_DEVICE, 0);
-	if (!ret)
-		ret = dma_iova_sync(dev, state, 0, rq->len);
+	if (ret) {
+		dma_iova_free(dev, state);
+		return ret;
+	}
+	ret = dma_iova_sync(dev, state, 0, rq->len);
 	if (ret)
-		dma_iova_destroy(dev, state, 0, DMA_TO_DEVICE, 0);
+		dma_iova_destroy(dev, state, rq->len, DMA_TO_DEVICE, 0);
 	return ret;
 }
 `,
@@ -128,14 +131,17 @@ int demo_map(struct device *dev, struct dma_iova_state *state, phys_addr_t phys,
 		return -EOPNOTSUPP;
 	ret = dma_iova_link(dev, state, phys, 0, len, DMA_TO_DEVICE, 0);
 	if (ret)
-		goto err;
+		goto err_free;
 	ret = dma_iova_sync(dev, state, 0, len);
 	if (ret)
-		goto err;
+		goto err_destroy;
 	*out = state->addr;
 	return 0;
-err:
-	dma_iova_destroy(dev, state, 0, DMA_TO_DEVICE, 0);
+err_destroy:
+	dma_iova_destroy(dev, state, len, DMA_TO_DEVICE, 0);
+	return ret;
+err_free:
+	dma_iova_free(dev, state);
 	return ret;
 }
 `,
@@ -314,8 +320,37 @@ out:
       errors: [
         {
           messageId: 'freeWhileLinked',
-          message: 'dma_iova_free() while state still has the range linked at line 5: unlink it first, or use dma_iova_destroy()',
+          message: 'dma_iova_free() frees state while the range linked at line 5 is still linked: unlink it first, or destroy the linked length',
           line: 9,
+          column: 2,
+        },
+      ],
+    },
+    {
+      name: 'destroy(0) after a successful link: only the IOVA is freed',
+      code: `int demo_map(struct device *dev, struct dma_iova_state *state, phys_addr_t phys, size_t len)
+{
+	int ret;
+
+	if (!dma_iova_try_alloc(dev, state, phys, len))
+		return -EOPNOTSUPP;
+	ret = dma_iova_link(dev, state, phys, 0, len, DMA_TO_DEVICE, 0);
+	if (ret)
+		goto err;
+	ret = dma_iova_sync(dev, state, 0, len);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	dma_iova_destroy(dev, state, 0, DMA_TO_DEVICE, 0);
+	return ret;
+}
+`,
+      errors: [
+        {
+          messageId: 'freeWhileLinked',
+          message: 'dma_iova_destroy() frees state while the range linked at line 7 is still linked: unlink it first, or destroy the linked length',
+          line: 15,
           column: 2,
         },
       ],

@@ -45,6 +45,21 @@ const SGL_HELPER = `static void demo_free_sgls(struct request *req, struct devic
 runRuleTests(rule, {
   valid: [
     {
+      name: 'the error unwind unlinks exactly the entry it linked',
+      code: `int demo_map_entry(struct device *dev, struct dma_iova_state *state, phys_addr_t p, size_t idx, size_t sz)
+{
+	int ret = dma_iova_link(dev, state, p, idx * sz, sz, DMA_BIDIRECTIONAL, 0);
+
+	if (ret)
+		return ret;
+	ret = dma_iova_sync(dev, state, idx * sz, sz);
+	if (ret)
+		dma_iova_unlink(dev, state, idx * sz, sz, DMA_BIDIRECTIONAL, 0);
+	return ret;
+}
+`,
+    },
+    {
       name: 'destroy with the direction and attributes of the links',
       code: `int demo_map(struct device *dev, struct dma_iova_state *state, phys_addr_t phys, size_t len)
 {
@@ -138,6 +153,35 @@ err:
     },
   ],
   invalid: [
+    {
+      name: 'a page unlinked out of the middle of a 2 MiB link (D20)',
+      code: `int demo_trim(struct device *dev, struct dma_iova_state *state, phys_addr_t phys)
+{
+	int ret;
+
+	if (!dma_iova_try_alloc(dev, state, phys, SZ_2M))
+		return -EOPNOTSUPP;
+	ret = dma_iova_link(dev, state, phys, 0, SZ_2M, DMA_TO_DEVICE, 0);
+	if (!ret)
+		ret = dma_iova_sync(dev, state, 0, SZ_2M);
+	if (ret) {
+		dma_iova_destroy(dev, state, ret ? 0 : SZ_2M, DMA_TO_DEVICE, 0);
+		return ret;
+	}
+	dma_iova_unlink(dev, state, SZ_4K, SZ_4K, DMA_TO_DEVICE, 0);
+	return 0;
+}
+`,
+      errors: [
+        {
+          messageId: 'splitsLink',
+          message:
+            'dma_iova_unlink() of [SZ_4K, +SZ_4K) lies inside the range linked at line 7 ([0, +SZ_2M)) without being it: a partial unmap of a (possibly huge) IOMMU mapping is not supported; unlink what was linked',
+          line: 14,
+          column: 2,
+        },
+      ],
+    },
     {
       name: 'a different direction at destroy',
       code: `int demo_map(struct device *dev, struct dma_iova_state *state, phys_addr_t phys, size_t len)
