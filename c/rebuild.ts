@@ -142,9 +142,128 @@ export function scanBraces(text: string): BraceScan {
   return { minDepth, finalDepth: depth, inComment: false };
 }
 
+/** What a block's text leaves open: braces, parentheses, a comment, and how its code starts and ends. */
+export interface BlockScan extends BraceScan {
+  /** Lowest parenthesis depth reached (negative: the block starts inside an expression or a header). */
+  parenMin: number;
+  /** Parenthesis depth at the end (positive: the block ends inside an expression). */
+  parenFinal: number;
+  /** Parentheses close below 0 before the first `{` and no `;` comes first: the block starts inside a function header. */
+  headerTail: boolean;
+  /** The block starts inside a block comment (its first comment close comes before any open). */
+  startsInComment: boolean;
+  /** First and last characters of code (outside comments, strings and directives). */
+  firstCode: string;
+  lastCode: string;
+  /** The code ends with `++` or `--` (a postfix update, complete as it is). */
+  endsWithUpdate: boolean;
+  /** Leading whitespace of the line of the `}` that reached the lowest brace depth, if any. */
+  lowestCloseIndented: boolean;
+}
+
+/** Braces, parentheses, comments and code ends of a block (the same skipping as scanBraces). */
+export function scanBlock(text: string): BlockScan {
+  const firstClose = text.indexOf('*/');
+  const firstOpen = text.indexOf('/*');
+  const startsInComment = firstClose >= 0 && (firstOpen < 0 || firstClose < firstOpen);
+  let depth = 0;
+  let minDepth = 0;
+  let paren = 0;
+  let parenMin = 0;
+  let sawBraceOrSemicolon = false;
+  let headerTail = false;
+  let lowestCloseIndented = false;
+  let code = '';
+  let i = startsInComment ? firstClose + 2 : 0;
+  const n = text.length;
+  let inComment = false;
+  while (i < n) {
+    const c = text[i]!;
+    if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      if (end < 0) {
+        inComment = true;
+        break;
+      }
+      i = end + 2;
+    } else if (c === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? n : end;
+    } else if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < n && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      code += 'x';
+      i = j + 1;
+    } else if (c === '#' && (i === 0 || text[i - 1] === '\n' || /^[ \t]*$/.test(text.slice(text.lastIndexOf('\n', i - 1) + 1, i)))) {
+      let j = i;
+      while (j < n && text[j] !== '\n') j += text[j] === '\\' && text[j + 1] === '\n' ? 2 : 1;
+      i = j;
+    } else {
+      if (!/\s/.test(c)) code += c;
+      if (c === '(') paren++;
+      else if (c === ')') {
+        paren--;
+        if (paren < parenMin) parenMin = paren;
+      } else if (c === ';' && !sawBraceOrSemicolon) sawBraceOrSemicolon = true;
+      else if (c === '{') {
+        if (!sawBraceOrSemicolon && parenMin < 0 && depth === 0) headerTail = true;
+        sawBraceOrSemicolon = true;
+        depth++;
+      } else if (c === '}') {
+        sawBraceOrSemicolon = true;
+        depth--;
+        if (depth < minDepth) {
+          minDepth = depth;
+          const lineStart = text.lastIndexOf('\n', i - 1) + 1;
+          lowestCloseIndented = /^[ \t]/.test(text.slice(lineStart, i + 1));
+        }
+      }
+      i++;
+    }
+  }
+  return {
+    minDepth,
+    finalDepth: depth,
+    inComment,
+    parenMin,
+    parenFinal: paren,
+    headerTail,
+    startsInComment,
+    firstCode: code[0] ?? '',
+    lastCode: code.at(-1) ?? '',
+    endsWithUpdate: /(\+\+|--)$/.test(code),
+    lowestCloseIndented,
+  };
+}
+
+/** A value standing for the unseen part of a statement the hunk cuts (an opaque identifier). */
+export const CUT_VALUE = '__iovalint_cut';
+
+/** The code ends where an operand must follow (after `,`, `(`, `=`, a binary operator). */
+function needsOperand(scan: BlockScan): boolean {
+  return !scan.endsWithUpdate && /[,(=+\-*/%&|^<>!?:~]/.test(scan.lastCode);
+}
+
+/**
+ * Text that reopens what the unseen lines before the block left open: a block that starts in the
+ * middle of an expression (more `)` than `(`) gets `if (` and the missing parentheses, so the tail
+ * parses as the condition of an empty `if`; an opening comment when it starts inside a comment.
+ */
+function reopening(scan: BlockScan): string {
+  let out = '';
+  if (scan.parenMin < 0) {
+    const operandFirst = /^[,+\-*/%&|^<>=?:]$/.test(scan.firstCode) && scan.firstCode !== '*';
+    out += ` if (${operandFirst ? CUT_VALUE + ' ' : ''}${'('.repeat(-scan.parenMin - 1)}`;
+  }
+  if (scan.startsInComment) out += ' /*';
+  return out;
+}
+
 /**
  * Frames every known block of `text` (lines 1-based; unknown lines are empty) whose braces show
- * it starts or ends inside a function. `hints` give the section of each hunk.
+ * it starts or ends inside a function. `hints` give the section of each hunk. A block cut inside
+ * a statement is completed with an opaque value (CUT_VALUE) and the missing parentheses; a block
+ * that starts inside a function header continues git's section line.
  */
 export function rebuildFunctionFrames(
   text: string,
@@ -157,31 +276,59 @@ export function rebuildFunctionFrames(
   const blocks = [...knownLines].sort((x, y) => x[0] - y[0]);
   for (const [start, end] of blocks) {
     const body = lines.slice(start - 1, end).join('\n');
-    const scan = scanBraces(body);
-    // Kernel style indents function bodies: a block whose first code line is indented starts inside
-    // a function even when its braces balance.
-    const firstCode = lines.slice(start - 1, end).find((l) => l.trim() !== '' && !/^\s*(\/\*|\*|\/\/)/.test(l));
-    const startsIndented = firstCode !== undefined && /^[ \t]/.test(firstCode);
-    const opens = Math.max(-scan.minDepth, startsIndented ? 1 : 0);
+    const scan = scanBlock(body);
+    const hint = [...hints].reverse().find((h) => h.line <= start + 3 && h.line >= start - 3) ?? [...hints].reverse().find((h) => h.line <= start);
+    let opens: number;
+    let header: string | undefined;
+    if (scan.headerTail) {
+      // the block starts inside the parameter list: git's section is the header's first line
+      opens = 0;
+      const open = openHeaderFromSection(hint?.section) ?? 'static void __iovalint_unknown_function(';
+      // the parameters the block's own part of the header declares are not free
+      const tail = body.slice(0, body.indexOf('{'));
+      const declared = new Set([...parameterNames(`${open})`), ...parameterNames(`(${tail.slice(0, tail.lastIndexOf(')'))})`)]);
+      const free = freeVariables(body, declared);
+      header = `${open}${free.map((v) => ` ${UNKNOWN_TYPE} ${v},`).join('')}`;
+    } else {
+      // Kernel style indents function bodies: a block whose first code line is indented starts inside
+      // a function even when its braces balance; a `}` that closes to the lowest depth and is itself
+      // indented closes an inner block, so the function is one level further out.
+      const firstCode = lines.slice(start - 1, end).find((l) => l.trim() !== '' && !/^\s*(\/\*|\*|\/\/)/.test(l));
+      const startsIndented = firstCode !== undefined && /^[ \t]/.test(firstCode);
+      opens = scan.minDepth < 0 ? -scan.minDepth + (scan.lowestCloseIndented ? 1 : 0) : startsIndented ? 1 : 0;
+      if (opens > 0) {
+        const base = headerFromSection(hint?.section) ?? PLACEHOLDER;
+        header = `${withParameters(base, freeVariables(body, parameterNames(base)))} ${'{'.repeat(opens)}${reopening(scan)}`;
+      }
+    }
     const closes = scan.finalDepth + opens;
-    if (opens > 0) {
+    if (header !== undefined) {
       const headerLine = start - 1;
       if (headerLine < 1 || known(headerLine) || lines[headerLine - 1] !== '') continue;
-      const hint = [...hints].reverse().find((h) => h.line <= start + 3 && h.line >= start - 3) ?? [...hints].reverse().find((h) => h.line <= start);
-      const base = headerFromSection(hint?.section) ?? PLACEHOLDER;
-      const header = withParameters(base, freeVariables(body, parameterNames(base)));
-      lines[headerLine - 1] = `${header} ${'{'.repeat(opens)}`;
+      lines[headerLine - 1] = header;
       frames.push(headerLine);
     }
     if (closes > 0) {
       const footerLine = end + 1;
       if (footerLine <= lines.length && (known(footerLine) || lines[footerLine - 1] !== '')) continue;
       // `;` first: the block may stop after `if (x)` or `else`, and an empty statement is harmless.
-      const footer = `${scan.inComment ? '*/ ' : ''}; ${'}'.repeat(closes)}`;
+      const cut = scan.inComment ? '' : `${needsOperand(scan) ? CUT_VALUE : ''}${')'.repeat(Math.max(0, scan.parenFinal))}`;
+      const footer = `${scan.inComment ? '*/ ' : ''}${cut}; ${'}'.repeat(closes)}`;
       if (footerLine > lines.length) lines.push(footer);
       else lines[footerLine - 1] = footer;
       frames.push(footerLine);
     }
   }
   return { text: lines.join('\n'), frames };
+}
+
+/** Git's section as the open start of a header (`bool f(struct device *dev,`), or undefined. */
+function openHeaderFromSection(section: string | undefined): string | undefined {
+  const closed = headerFromSection(section);
+  if (!closed || !section) return undefined;
+  const text = section.replace(/\/\*.*?\*\//g, ' ').trim();
+  let depth = 0;
+  for (const c of text) depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+  if (depth !== 1) return undefined;
+  return /[,(]\s*$/.test(text) ? text : `${text},`;
 }

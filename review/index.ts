@@ -36,6 +36,9 @@ interface RawFinding {
    * was already in the pre-image and not reported there (the change broke it in lines it shows).
    */
   provisional?: boolean;
+  /** The rule's descriptor said the report rests only on shown lines, or names what it judged. */
+  local?: boolean;
+  subject?: string;
   node: SyntaxNode;
   request?: ReportDescriptor<string>['sim'];
   parsed: ParsedFile;
@@ -128,7 +131,7 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
       if (!unsound && !fn.partial) simTargets.push({ path: change.path, file: post, fn });
       const runnable = unsound ? active.filter((a) => a.rule.meta.needsWholeFunction === false) : active;
       const found = runFunctionRules(runnable, post, fn, change.path, allFunctions);
-      if (fn.partial) for (const r of found) if (r.active?.rule.meta.needsWholeFunction !== false) r.provisional = true;
+      if (fn.partial) for (const r of found) if (r.active?.rule.meta.needsWholeFunction !== false && !r.local) r.provisional = true;
       raw.push(...found);
     }
     raw.push(...runFileRules(active, post, change.path, allFunctions));
@@ -294,7 +297,16 @@ function makeContext(
         if (fix) finding.fix = fix;
       }
       if (d.sim) finding.sim = d.sim;
-      out.push({ finding, active, node: d.node, request: d.sim, parsed: file, fn });
+      out.push({
+        finding,
+        active,
+        node: d.node,
+        request: d.sim,
+        parsed: file,
+        fn,
+        ...(d.local ? { local: true } : {}),
+        ...(d.subject ? { subject: d.subject } : {}),
+      });
     },
   };
 }
@@ -376,12 +388,14 @@ function keepIntroduced(
     fingerprints: Set<string>;
     /** Normalised text of each pre-image function, by name. */
     texts: Map<string, string>;
+    /** Rule, function and normalised subject of each pre-image report that names one. */
+    subjects: Set<string>;
   }
   const baselineCache = new Map<string, Baseline>();
   const baseline = (path: string): Baseline => {
     let base = baselineCache.get(path);
     if (base) return base;
-    base = { available: false, fingerprints: new Set(), texts: new Map() };
+    base = { available: false, fingerprints: new Set(), texts: new Map(), subjects: new Set() };
     baselineCache.set(path, base);
     const entry = byFile.get(path);
     const pre = entry?.change.preImage;
@@ -400,7 +414,10 @@ function keepIntroduced(
     }
     preRaw.push(...runFileRules(active, result.file, path, allFunctions));
     assignFingerprints(preRaw);
-    for (const r of preRaw) base.fingerprints.add(r.finding.fingerprint);
+    for (const r of preRaw) {
+      base.fingerprints.add(r.finding.fingerprint);
+      if (r.subject && r.fn) base.subjects.add(subjectKey(r.finding.ruleId, r.fn.name, r.subject));
+    }
     return base;
   };
   const changedLine = (f: Finding): boolean => {
@@ -414,13 +431,27 @@ function keepIntroduced(
     if (r.provisional) {
       // Only what the change did to a statement it shows but did not write: the statement was in
       // the pre-image function, the rule did not report it there, and reports it now.
-      if (changedLine(r.finding)) return false;
       const base = baseline(r.finding.file);
       const preText = r.fn ? base.texts.get(r.fn.name) : undefined;
+      if (changedLine(r.finding)) {
+        // or to a construct it rewrote: the pre-image shows the subject, judged right there
+        return (
+          !!r.subject &&
+          !!r.fn &&
+          base.available &&
+          preText !== undefined &&
+          preText.includes(normaliseStatementText(r.subject)) &&
+          !base.subjects.has(subjectKey(r.finding.ruleId, r.fn.name, r.subject))
+        );
+      }
       return base.available && preText !== undefined && preText.includes(normaliseStatementText(r.node.text)) && !base.fingerprints.has(r.finding.fingerprint);
     }
     return changedLine(r.finding) || !baseline(r.finding.file).fingerprints.has(r.finding.fingerprint);
   });
+}
+
+function subjectKey(ruleId: string, fn: string, subject: string): string {
+  return `${ruleId}\0${fn}\0${normaliseStatementText(subject)}`;
 }
 
 /** Hunk starts and sections, in post-image ('new') or pre-image ('old') lines, for rebuilding frames. */

@@ -48,6 +48,20 @@ export interface ReportDescriptor<MessageId extends string> {
   fix?: RuleFixDescriptor;
   /** The run that would confirm the defect (served by sim/ through review/). */
   sim?: SimRequest;
+  /**
+   * For a function rebuilt from hunks (partial), where a rule that needs the whole function has
+   * its reports judged against the pre-image. `local`: the report rests only on what the shown
+   * lines hold (the defective expression and the definitions it reads), so it is kept like a
+   * report of a rule with `needsWholeFunction: false`. Ignored on whole functions.
+   */
+  local?: boolean;
+  /**
+   * For a partial function: the text of the construct judged (`state->addr`, an allocator's
+   * name). A report on a line the change wrote is kept when the pre-image rebuilt from the same
+   * hunks shows this text and the rule reported nothing with this subject there: the unseen
+   * lines are the same on both sides, so the difference is the change's. Ignored on whole functions.
+   */
+  subject?: string;
 }
 
 export interface ChangeFunction {

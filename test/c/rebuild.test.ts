@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freeVariables, headerFromSection, rebuildFunctionFrames, scanBraces } from '../../c/rebuild.js';
+import { CUT_VALUE, freeVariables, headerFromSection, rebuildFunctionFrames, scanBlock, scanBraces } from '../../c/rebuild.js';
 import { parseFile } from '../../c/parse-file.js';
 
 function sparse(lines: Record<number, string>, total: number): string {
@@ -59,5 +59,79 @@ describe('functions rebuilt from hunks', () => {
   it('leaves blocks at file scope alone', () => {
     const text = sparse({ 5: 'static int a(void)', 6: '{', 7: '\treturn 0;', 8: '}' }, 10);
     expect(rebuildFunctionFrames(text, [[5, 8]], [{ line: 5 }]).frames).toEqual([]);
+  });
+
+  it('scans parentheses, comments and the ends of the code', () => {
+    expect(scanBlock('\t    f(dev, g(dev)))\n\t\treturn false;')).toMatchObject({ parenMin: -1, parenFinal: -1, headerTail: false, firstCode: 'f', lastCode: ';' });
+    expect(scanBlock('\taddr = alloc(domain,\n\t\t\tlen,')).toMatchObject({ parenMin: 0, parenFinal: 1, lastCode: ',' });
+    expect(scanBlock('\t\tphys_addr_t phys, size_t size)\n{\n\tint x;')).toMatchObject({ headerTail: true, minDepth: 0, finalDepth: 1 });
+    expect(scanBlock('\t * the rest of a comment\n\t */\n\tx = 1;')).toMatchObject({ startsInComment: true, firstCode: 'x' });
+    expect(scanBlock('\t\treturn x;\n\t}\n\ty();')).toMatchObject({ minDepth: -1, lowestCloseIndented: true });
+    expect(scanBlock('\treturn x;\n}\n')).toMatchObject({ minDepth: -1, lowestCloseIndented: false });
+  });
+
+  const framedFunctions = (lines: Record<number, string>, total: number, section: string) => {
+    const text = sparse(lines, total);
+    const first = Math.min(...Object.keys(lines).map(Number));
+    const last = Math.max(...Object.keys(lines).map(Number));
+    const parsed = parseFile('x.c', text, { knownLines: [[first, last]], sections: [{ line: first, section }] });
+    return { parsed, framed: parsed.text.split('\n') };
+  };
+
+  it('completes a statement the hunk cuts at its end with an opaque value', () => {
+    const { parsed, framed } = framedFunctions(
+      { 10: '\tif (!size)', 11: '\t\treturn false;', 12: '', 13: '\taddr = iommu_dma_alloc_iova(domain,', 14: '\t\t\tiova_align(iovad, size + iova_off),' },
+      20,
+      'static bool reserve(struct device *dev,',
+    );
+    expect(parsed.errorCount).toBe(0);
+    expect(framed[14]).toBe(`${CUT_VALUE}); }`);
+    const call = parsed.functions[0]!.node.descendantsOfType('call_expression').find((c) => c.text.startsWith('iommu_dma_alloc_iova'))!;
+    expect(call.childForFieldName('arguments')!.namedChildren.map((a) => a.text)).toEqual(['domain', 'iova_align(iovad, size + iova_off)', CUT_VALUE]);
+  });
+
+  it('completes a condition the hunk cuts after an operator', () => {
+    const { parsed } = framedFunctions({ 30: '\tx = 1;', 31: '', 32: '\tif (dev_use_swiotlb(dev, size, dir) &&' }, 40, 'int link(struct device *dev)');
+    expect(parsed.errorCount).toBe(0);
+    expect(parsed.functions.map((f) => f.name)).toEqual(['link']);
+  });
+
+  it('reopens a statement the hunk starts inside of', () => {
+    const { parsed, framed } = framedFunctions(
+      { 20: '\t    iommu_deferred_attach(dev, iommu_get_domain_for_dev(dev)))', 21: '\t\treturn false;', 22: '', 23: '\tif (WARN_ON_ONCE(!size))', 24: '\t\treturn false;' },
+      30,
+      'bool try_alloc(struct device *dev, struct dma_iova_state *state,',
+    );
+    expect(parsed.errorCount).toBe(0);
+    expect(framed[18]).toMatch(/\{ if \($/);
+    expect(parsed.functions.map((f) => [f.name, f.partial, f.hasError])).toEqual([['try_alloc', true, false]]);
+  });
+
+  it('opens one more level when the lowest closing brace is indented (the hunk starts in an inner block)', () => {
+    const { parsed } = framedFunctions(
+      { 50: '\t\treturn link_swiotlb(dev, state, phys,', 51: '\t\t\t\tdir, attrs);', 52: '\t}', 53: '', 54: '\treturn link(dev, addr, phys,', 55: '\t\t\tsize, dir);', 56: '}' },
+      60,
+      'int dma_iova_link(struct device *dev, struct dma_iova_state *state,',
+    );
+    expect(parsed.errorCount).toBe(0);
+    expect(parsed.functions.map((f) => [f.name, f.lines.start, f.lines.end])).toEqual([['dma_iova_link', 49, 56]]);
+  });
+
+  it('continues git\'s section when the hunk starts inside the parameter list', () => {
+    const { parsed } = framedFunctions(
+      { 18: '\t\tphys_addr_t phys, size_t size)', 19: '{', 20: '\tstruct iova_domain *iovad;', 21: '\tu32 len;', 22: '', 23: '\tmemset(state, 0, sizeof(*state));' },
+      30,
+      'bool dma_iova_try_alloc(struct device *dev, struct dma_iova_state *state,',
+    );
+    expect(parsed.errorCount).toBe(0);
+    const fn = parsed.functions[0]!;
+    expect([fn.name, fn.partial]).toEqual(['dma_iova_try_alloc', true]);
+    expect(fn.params.map((p) => `${p.type} ${p.name}`)).toEqual(['struct device * dev', 'struct dma_iova_state * state', 'phys_addr_t phys', 'size_t size']);
+  });
+
+  it('reopens a comment the hunk starts inside of', () => {
+    const { parsed } = framedFunctions({ 70: '\t * make sure the caller did not set the flag', 71: '\t */', 72: '\tif (WARN_ON_ONCE(size & FLAG))', 73: '\t\treturn false;' }, 80, 'bool f(size_t size)');
+    expect(parsed.errorCount).toBe(0);
+    expect(parsed.functions.map((f) => f.name)).toEqual(['f']);
   });
 });
