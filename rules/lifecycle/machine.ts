@@ -71,6 +71,7 @@ export class LifecycleMachine {
   private readonly repeatedTests = new Set<string>();
   private readonly returned = new Set<string>();
   private readonly testedNames = new Set<string>();
+  private readonly unlinkSites = new Map<string, MNode[]>();
   private readonly noFallback = new Map<number, Observation>();
   /** How the code wrote each state (for messages about a key, not a path's object). */
   private readonly labels = new Map<string, string>();
@@ -203,6 +204,10 @@ export class LifecycleMachine {
       if (n.type === 'call_expression') {
         const name = this.calleeOf(n);
         const api = name ? apiCall(name) : undefined;
+        if (api?.role === 'unlink') {
+          const key = this.stateKeyOf(this.args(n)[api.state]);
+          if (key) this.unlinkSites.set(key.text, [...(this.unlinkSites.get(key.text) ?? []), n]);
+        }
         if (api && (api.role === 'alloc' || api.role === 'link')) {
           const key = this.stateKeyOf(this.args(n)[api.state]);
           if (key && !this.labels.has(key.text)) this.labels.set(key.text, this.text(this.args(n)[api.state]).replace(/\s+/g, ' '));
@@ -758,7 +763,7 @@ export class LifecycleMachine {
         // dma_iova_destroy(.., 0, ..) frees like dma_iova_free(): nothing is unlinked
         const freesOnly = api.role === 'free' || (args[api.size] !== undefined && constantClass(this.expr(args[api.size])) === 'zero');
         const owned = o.links.filter((l) => l.owned);
-        if (freesOnly && this.sink && owned.length > 0 && o.phase !== 'released') {
+        if (freesOnly && this.sink && owned.length > 0 && o.phase !== 'released' && !this.unlinkedBefore(o.key, call)) {
           const l = owned[0];
           this.sink.add({ rule: 'iova/leak-on-error', messageId: 'freeWhileLinked', node: call, data: { callee: api.name, state: this.named(o), line: l.line }, failing: ['dma_iova_link', 'dma_iova_sync'] });
         }
@@ -827,6 +832,14 @@ export class LifecycleMachine {
       data: { callee: api.name, state: this.named(o), mapper },
       failing: ['dma_iova_try_alloc'],
     });
+  }
+
+  /**
+   * Some dma_iova_unlink() of the state can run before `call` (an unwind loop such as
+   * `while (i--) dma_iova_unlink(...)`, whose trip count the path does not know): trust it.
+   */
+  private unlinkedBefore(key: string, call: MNode): boolean {
+    return (this.unlinkSites.get(key) ?? []).some((u) => u !== call && this.analysis.canReach(u, call));
   }
 
   private addLink(o: ObjState, record: LinkRecord): void {
