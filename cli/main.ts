@@ -78,6 +78,8 @@ export function buildProgram(): Command {
     .option('-j, --jobs <n>', 'scans: worker threads (default: the number of cores)', parsePositiveInt('--jobs'))
     .option('--list-rules', 'list the rules and exit')
     .showHelpAfterError(false)
+    // Options after `sim` belong to the subcommand (its own --format).
+    .enablePositionalOptions()
     .exitOverride();
 
   program

@@ -128,6 +128,7 @@ export function assertTryAllocOutcome(
         for (const r of fresh) w.breach('no-leak', `false was returned but IOVA ${hex(r.base)} (${r.granules} granules) stays reserved`, { base: hex(r.base) });
         return;
       }
+      const breachesBefore = w.breaches.length;
       const domain = dev.domain;
       if (!domain) {
         w.breach('state-live', `true was returned for ${dev.id}, which has no DMA-IOMMU domain`, { dev: dev.id });
@@ -152,6 +153,19 @@ export function assertTryAllocOutcome(
           addr: hex(state.addr),
           end: hex(end),
         });
+      }
+      // dma_iova_free(dev, state) will release align(size + off) at state->addr - off, with off
+      // the in-granule offset of state->addr: that must be exactly this reservation (§3 item 8).
+      // Checked last, and only when nothing above broke: it is the consequence, not the cause.
+      const off = state.addr & (g - 1n);
+      const freeBase = state.addr - off;
+      const freeGranules = (sizeT + off + g - 1n) / g;
+      if (w.breaches.length === breachesBefore && (freeBase !== reservation.base || freeGranules !== reservation.granules)) {
+        w.breach(
+          'free-mirrors-alloc',
+          `dma_iova_free() will release ${freeGranules} granule(s) at ${hex(freeBase)}, but the reservation is ${reservation.granules} granule(s) at ${hex(reservation.base)}`,
+          { freeBase: hex(freeBase), reservation: hex(reservation.base) },
+        );
       }
     },
     opts.line,

@@ -3,7 +3,7 @@
 // offsets), written as C expressions over G and evaluated here.
 import type { ScenarioSpec } from './witness.js';
 
-export const SCENARIO_KEYS = ['arch', 'granule', 'mask', 'coherent_mask', 'bus_limit', 'iommu', 'coherent', 'untrusted', 'pci'] as const;
+export const SCENARIO_KEYS = ['arch', 'granule', 'page_size', 'mask', 'coherent_mask', 'bus_limit', 'iommu', 'coherent', 'untrusted', 'pci'] as const;
 export type ScenarioKey = (typeof SCENARIO_KEYS)[number];
 
 export const DEFAULT_SCENARIO: Readonly<ScenarioSpec> = {
@@ -79,6 +79,10 @@ export function validateScenario(spec: ScenarioSpec): string[] {
   const errors: string[] = [];
   if (spec.arch !== 64 && spec.arch !== 32) errors.push(`arch=${spec.arch}: must be 64 or 32`);
   if (!(GRANULES as readonly number[]).includes(spec.granule)) errors.push(`granule=${spec.granule}: must be 4K, 16K or 64K`);
+  if (spec.pageSize !== undefined) {
+    if (!(GRANULES as readonly number[]).includes(spec.pageSize)) errors.push(`page_size=${spec.pageSize}: must be 4K, 16K or 64K`);
+    else if (spec.pageSize < spec.granule) errors.push(`page_size=${spec.pageSize}: must not be below the granule (${spec.granule}): dma-iommu guarantees granule <= PAGE_SIZE`);
+  }
   const bits = (name: string, v: number, allowZero: boolean): void => {
     if (!Number.isInteger(v) || v < (allowZero ? 0 : 1) || v > 64) errors.push(`${name}=${v}: must be ${allowZero ? '0 (unset) or ' : ''}1..64 bits`);
   };
@@ -93,7 +97,7 @@ export type ScenarioParse = { ok: true; spec: ScenarioSpec } | { ok: false; erro
 
 /**
  * Parses `KEY=VALUE` assignments (each argument may hold several, comma-separated) over `base`.
- * Keys: arch (64|32), granule (4K|16K|64K or bytes), mask / coherent_mask / bus_limit (bits
+ * Keys: arch (64|32), granule (4K|16K|64K or bytes), page_size (the same, >= granule), mask / coherent_mask / bus_limit (bits
  * 1..64, or 0/none/unset), iommu / coherent / untrusted / pci (1/0, true/false, yes/no, on/off).
  */
 export function parseScenario(assignments: string | readonly string[], base: Readonly<ScenarioSpec> = DEFAULT_SCENARIO): ScenarioParse {
@@ -135,6 +139,12 @@ export function parseScenario(assignments: string | readonly string[], base: Rea
         if (n === undefined) fail('not a size (use 4K, 16K, 64K or a byte count)');
         else if (!(GRANULES as readonly number[]).includes(n)) fail(`must be 4K, 16K or 64K (got ${n} bytes)`);
         else spec.granule = n;
+        break;
+      }
+      case 'page_size': {
+        const n = parseByteSize(value);
+        if (n === undefined) fail('not a size (use 4K, 16K, 64K or a byte count)');
+        else spec.pageSize = n;
         break;
       }
       case 'mask':
@@ -196,6 +206,7 @@ export function formatScenario(spec: ScenarioSpec): string {
   return [
     `arch=${spec.arch}`,
     `granule=${g}`,
+    ...(spec.pageSize !== undefined && spec.pageSize !== spec.granule ? [`page_size=${spec.pageSize / 1024}K`] : []),
     `mask=${spec.mask || 'unset'}`,
     `coherent_mask=${spec.coherentMask || 'unset'}`,
     `bus_limit=${spec.busLimit || 'none'}`,
@@ -241,7 +252,7 @@ function evalSized(expr: string, spec: ScenarioSpec): bigint {
 export function evalInput(expr: string, spec: ScenarioSpec): bigint | undefined {
   const names: Record<string, bigint> = {
     G: BigInt(spec.granule),
-    PAGE_SIZE: BigInt(spec.granule),
+    PAGE_SIZE: BigInt(spec.pageSize ?? spec.granule),
     SIZE_MAX: (1n << BigInt(spec.arch)) - 1n,
     ULONG_MAX: (1n << BigInt(spec.arch)) - 1n,
     U64_MAX: (1n << 64n) - 1n,

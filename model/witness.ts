@@ -31,6 +31,11 @@ export interface ScenarioSpec {
   arch: 64 | 32;
   /** IOVA granule in bytes: 4096, 16384 or 65536. */
   granule: number;
+  /**
+   * CPU PAGE_SIZE in bytes (4K, 16K or 64K), never below the granule (dma-iommu guarantees
+   * granule <= PAGE_SIZE). Omitted: the granule.
+   */
+  pageSize?: number;
   /** Streaming DMA mask in bits (dma_set_mask); 0 = never set (dma_get_mask defaults to 32). */
   mask: number;
   /** Coherent DMA mask in bits. */

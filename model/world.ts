@@ -178,7 +178,7 @@ export class World {
 
   /** The CPU page size the model assumes: the granule (the configurations these granules come from). */
   get pageSize(): bigint {
-    return BigInt(this.spec.granule);
+    return BigInt(this.spec.pageSize ?? this.spec.granule);
   }
 
   type(name: string): IntType {

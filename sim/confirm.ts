@@ -3,6 +3,7 @@
 // refuted (every run of every representative scenario completed — no unknown construct, no
 // budget hit, no invented value — and none showed it: the guard holds), or unconfirmed (what
 // stopped it).
+import { pageSizeOf } from './types.js';
 import { contractFor, DEFAULT_SCENARIO, evalInput, type ScenarioSpec, type SimRequest } from '../model/index.js';
 import { candidateScenarios } from './scenarios.js';
 import { emptyInputs, execute, type ExecuteResult, type InputSpec, type StatePrep } from './execute.js';
@@ -209,7 +210,7 @@ export function explore(
         tally.budget = 'the review time budget ran out';
         return { reached, exhausted: true };
       }
-      const result = execute({ program, cf, params, spec, inputs: placed.inputs, budgets, pageSize: settings.pageSize, failPlan, prefix });
+      const result = execute({ program, cf, params, spec, inputs: placed.inputs, budgets, pageSize: pageSizeOf(spec, settings.pageSize), failPlan, prefix });
       tally.runs++;
       if (representative) tally.representativeRuns++;
       if (representative && !tally.firstRepresentative && result.returned !== undefined) tally.firstRepresentative = result;

@@ -3,6 +3,7 @@
 // grid (sizes 0, 1, G-1, G, G+1, large, bit 63, SIZE_MAX; phys offsets 0, 1, G-1). Any
 // difference in return value, state, reservation, mappings, bounce slots or WARNs is a
 // divergence, with the candidate's run as witness.
+import { pageSizeOf } from './types.js';
 import type { FunctionInfo } from '../c/index.js';
 import {
   compareOutcomes,
@@ -109,7 +110,7 @@ export function differentialCheck(fn: FunctionInfo, env: SimEnvironment, setting
         if (typeof v === 'bigint') inputs.params.set(p.name, [`${hex(v)}ULL`]);
         if (roles[i] === 'state') inputs.states.set(p.name, prep);
       });
-      const cand = execute({ program, cf, params, spec, inputs, budgets, pageSize: settings.pageSize, prefix: [], observeState: true });
+      const cand = execute({ program, cf, params, spec, inputs, budgets, pageSize: pageSizeOf(spec, settings.pageSize), prefix: [], observeState: true });
       if (!cand.outcome || cand.run.choices.made.some((c) => c.of > 1) || cand.run.approximations.length > 0) {
         out.skipped++;
         continue;

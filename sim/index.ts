@@ -15,7 +15,7 @@ export { representativeScenarios, candidateScenarios } from './scenarios.js';
 export { implementedModelFunction } from './differential.js';
 
 export interface SimulatorOptions {
-  /** PAGE_SIZE seen by interpreted code; default 4096. */
+  /** PAGE_SIZE seen by interpreted code; default: the scenario's (page_size, else the granule). */
   pageSize?: bigint;
   /** Hard maxima the environment's budgets are clamped to. */
   maxRunsCap?: number;
@@ -36,7 +36,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     maxSteps: Math.max(1, Math.min(env.maxSteps, options.maxStepsCap ?? 1_000_000)),
     maxRuns: Math.max(1, Math.min(env.maxRuns, options.maxRunsCap ?? 10_000)),
     deadline: env.deadline,
-    pageSize: options.pageSize ?? 4096n,
+    ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
   });
   return {
     confirm(request, env) {

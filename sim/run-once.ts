@@ -1,6 +1,7 @@
 // `iovalint sim`: one function, run once on one scenario with the integer arguments given, the
 // first option at every nondeterministic point. Returns the trace of model calls, the invariant
 // breaches, the return value and the final values of what the pointer arguments point to.
+import { pageSizeOf } from './types.js';
 import type { ParsedFile } from '../c/index.js';
 import { formatScenario, isModelObject, type ScenarioSpec, type TraceEntry } from '../model/index.js';
 import { describeValue } from './interpreter.js';
@@ -83,7 +84,7 @@ export function runOnce(files: readonly ParsedFile[], options: RunOnceOptions): 
     }
   }
   const budgets: Budgets = { ...DEFAULT_BUDGETS, deadline: Date.now() + 30_000, ...options.budgets };
-  const result = execute({ program, cf, params, spec: options.spec, inputs, budgets, pageSize: options.pageSize ?? 4096n, prefix: [] });
+  const result = execute({ program, cf, params, spec: options.spec, inputs, budgets, pageSize: pageSizeOf(options.spec, options.pageSize), prefix: [] });
   if (result.stop?.kind === 'unsupported' && result.stop.message.startsWith('input ')) return { ok: false, error: result.stop.message };
   finishRun(result, 'once', { teardownOnFailure: true });
   const w = result.world;

@@ -35,6 +35,11 @@ export interface SimSettings {
   maxSteps: number;
   maxRuns: number;
   deadline: number;
-  /** PAGE_SIZE in interpreted code (4 KiB: x86-64 and most arm64 configurations). */
-  pageSize: bigint;
+  /** PAGE_SIZE in interpreted code; undefined: the scenario's (page_size, else the granule). */
+  pageSize?: bigint;
+}
+
+/** PAGE_SIZE of a scenario: its page_size, else the granule (dma-iommu guarantees granule <= PAGE_SIZE). */
+export function pageSizeOf(spec: { granule: number; pageSize?: number }, override?: bigint): bigint {
+  return override ?? BigInt(spec.pageSize ?? spec.granule);
 }

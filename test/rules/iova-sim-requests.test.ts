@@ -23,7 +23,7 @@ const CASES: Case[] = [
   { rule: 'iova/offset-size', code: tryAlloc({ length: 'iova_align(iovad, size)' }), path: DMA_IOMMU, fn: 'demo_iova_alloc', inputs: { phys: 'G-1', size: 'G+1' }, invariant: 'reservation-covers-buffer' },
   { rule: 'iova/offset-addr', code: tryAlloc({ addr: 'addr' }), path: DMA_IOMMU, fn: 'demo_iova_alloc', inputs: { phys: '0x234' }, invariant: 'byte-address' },
   { rule: 'iova/offset-free', code: free({ length: 'iova_align(iovad, size)' }), path: DMA_IOMMU, fn: 'demo_iova_free', inputs: { phys: 'G-1', size: 'G+1' }, invariant: 'free-mirrors-alloc' },
-  { rule: 'iova/offset-granule', code: tryAlloc({ offset: 'offset_in_page(phys)' }), path: DMA_IOMMU, fn: 'demo_iova_alloc', inputs: { phys: '0x5234', size: 'G+1' }, invariant: 'byte-address', scenario: { granule: 65536 } },
+  { rule: 'iova/offset-granule', code: tryAlloc({ offset: 'offset_in_page(phys)' }), path: DMA_IOMMU, fn: 'demo_iova_alloc', inputs: { phys: '0x5234', size: 'G+1' }, invariant: 'byte-address', scenario: { granule: 4096, pageSize: 65536 } },
   { rule: 'iova/link-pad-offset', code: link({ guard: '' }), path: DMA_IOMMU, fn: 'demo_iova_link', inputs: { phys: '0x234', offset: 'G' }, invariant: 'later-link-aligned' },
   {
     rule: 'iova/size-overflow',

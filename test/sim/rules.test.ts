@@ -66,13 +66,13 @@ const CASES: Case[] = [
     rule: 'iova/offset-granule',
     fixture: 'offset-granule.c',
     request: {
-      scenario: { granule: 65536 },
-      inputs: { phys: 'PHYS_BASE + 0x1234' },
+      scenario: { granule: 4096, pageSize: 65536 },
+      inputs: { phys: 'PHYS_BASE + 0x5234' },
       expect: { invariants: ['byte-address', 'mapping-covers-buffer', 'free-mirrors-alloc', 'reservation-covers-buffer'], description: 'PAGE_SIZE used where the granule is the unit' },
     },
     confirmed: ['grault_iova_alloc'],
     refuted: ['grault_iova_alloc_ok'],
-    shows: 'byte-address',
+    shows: 'free-mirrors-alloc',
   },
   {
     rule: 'iova/link-pad-offset',
