@@ -74,4 +74,4 @@ export { linearForm, subtractForms, substituteAtom, certainlyPositive, printForm
 export { resultUse, readsReachedBy, usedAsTruth, outermostParens, type ResultUse } from './value-use.js';
 
 // functions rebuilt from hunks (partial post-images without a tree)
-export { rebuildFunctionFrames, headerFromSection, scanBraces, type SectionHint, type RebuildResult } from './rebuild.js';
+export { rebuildFunctionFrames, headerFromSection, scanBraces, scanBlock, UNKNOWN_TYPE, CUT_VALUE, type SectionHint, type RebuildResult, type BlockScan } from './rebuild.js';

@@ -244,16 +244,51 @@ function needsOperand(scan: BlockScan): boolean {
   return !scan.endsWithUpdate && /[,(=+\-*/%&|^<>!?:~]/.test(scan.lastCode);
 }
 
+/** Width of a line's indentation (a tab is 8 columns). */
+function indentWidth(line: string): number {
+  let w = 0;
+  for (const c of line) {
+    if (c === '\t') w += 8 - (w % 8);
+    else if (c === ' ') w++;
+    else break;
+  }
+  return w;
+}
+
+/**
+ * The block starts with the body of an `if`, `else` or loop whose head is in unseen lines: its
+ * first statement is indented deeper than a later statement at the same brace depth
+ * (`\t\treturn false;` then `\tif (...)`), or it starts with `else`.
+ */
+export function startsInBracelessBody(blockLines: readonly string[]): boolean {
+  const code = blockLines.map((l) => l.replace(/\/\/.*$/, '').replace(/"(?:\\.|[^"\\])*"/g, '""')).filter((l) => l.trim() !== '' && !/^\s*(\/\*|\*|#)/.test(l));
+  if (code.length === 0) return false;
+  if (/^\s*else\b/.test(code[0]!)) return true;
+  const first = indentWidth(code[0]!);
+  let depth = 0;
+  let statementStart = true;
+  for (const line of code) {
+    if (depth === 0 && statementStart && line !== code[0] && indentWidth(line) < first && !/^\s*[{}]/.test(line)) return true;
+    for (const c of line) depth += c === '{' ? 1 : c === '}' ? -1 : 0;
+    if (depth < 0) return false;
+    statementStart = /[;{}:]\s*(\/\*.*\*\/\s*)?$/.test(line);
+  }
+  return false;
+}
+
 /**
  * Text that reopens what the unseen lines before the block left open: a block that starts in the
  * middle of an expression (more `)` than `(`) gets `if (` and the missing parentheses, so the tail
- * parses as the condition of an empty `if`; an opening comment when it starts inside a comment.
+ * parses as the condition of an empty `if`; a block that starts with the body of an unseen `if`
+ * (or with `else`) gets an `if` of an opaque value; an opening comment when it starts inside one.
  */
-function reopening(scan: BlockScan): string {
+function reopening(scan: BlockScan, blockLines: readonly string[]): string {
   let out = '';
   if (scan.parenMin < 0) {
     const operandFirst = /^[,+\-*/%&|^<>=?:]$/.test(scan.firstCode) && scan.firstCode !== '*';
     out += ` if (${operandFirst ? CUT_VALUE + ' ' : ''}${'('.repeat(-scan.parenMin - 1)}`;
+  } else if (!scan.startsInComment && startsInBracelessBody(blockLines)) {
+    out += /^\s*else\b/.test(blockLines.find((l) => l.trim() !== '') ?? '') ? ` if (${CUT_VALUE}) ;` : ` if (${CUT_VALUE})`;
   }
   if (scan.startsInComment) out += ' /*';
   return out;
@@ -298,7 +333,7 @@ export function rebuildFunctionFrames(
       opens = scan.minDepth < 0 ? -scan.minDepth + (scan.lowestCloseIndented ? 1 : 0) : startsIndented ? 1 : 0;
       if (opens > 0) {
         const base = headerFromSection(hint?.section) ?? PLACEHOLDER;
-        header = `${withParameters(base, freeVariables(body, parameterNames(base)))} ${'{'.repeat(opens)}${reopening(scan)}`;
+        header = `${withParameters(base, freeVariables(body, parameterNames(base)))} ${'{'.repeat(opens)}${reopening(scan, lines.slice(start - 1, end))}`;
       }
     }
     const closes = scan.finalDepth + opens;

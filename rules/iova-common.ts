@@ -11,7 +11,7 @@ import {
   type FunctionInfo,
   type SyntaxNode,
 } from '../c/index.js';
-import { NONZERO_CARRIERS, valueSources } from '../c/index.js';
+import { CUT_VALUE, NONZERO_CARRIERS, UNKNOWN_TYPE, valueSources } from '../c/index.js';
 import { FUNCTION_CONTRACTS, contractFor, type FunctionContract, type ParamRole } from '../model/index.js';
 import type { ChangeFunction } from './types.js';
 
@@ -326,4 +326,79 @@ export function provenAtEveryCall(
     }
   }
   return calls > 0;
+}
+
+// ---- functions rebuilt from hunks (partial) -------------------------------------------------
+// Without a tree a hunk inside a function comes out as a partial function (c/rebuild.ts): the
+// variables its lines use but do not declare are parameters of the opaque UNKNOWN_TYPE, and a
+// statement the hunk cuts is completed with CUT_VALUE. These give the rules the stand-ins that
+// the shown lines offer for facts that lie in the unseen ones.
+
+/** `node` reads a variable the frame declared: its definition and type are in unseen lines. */
+export function isUnseenVariable(a: FunctionAnalysis, node: SyntaxNode): boolean {
+  const x = unwrapExpression(node);
+  if (x.type !== 'identifier') return false;
+  const v = a.variable(x.text, x.startIndex);
+  return !!v?.isParam && v.type.includes(UNKNOWN_TYPE);
+}
+
+/** The function's parameter `name` is one the frame declared (not in the header git showed). */
+export function isUnseenParameter(fn: FunctionInfo, name: string): boolean {
+  return fn.partial && fn.params.some((p) => p.name === name && p.type.includes(UNKNOWN_TYPE));
+}
+
+/** The argument stands for the unseen part of a statement the hunk cuts. */
+export function isCutValue(node: SyntaxNode | undefined): boolean {
+  return !!node && unwrapExpression(node).text === CUT_VALUE;
+}
+
+/** Names kernel code gives to a byte count a caller passes. */
+export const SIZE_LIKE = /^(size|len|length|nbytes|bytes)$|_(size|len|length)$/;
+/** Names kernel code gives to the in-granule offset (pad) of an address. */
+export const PAD_LIKE = /^(iova_off|iova_start_pad|iova_end_pad|start_pad|end_pad|pad|offset_pad)$|_pad$/;
+/** Names kernel code gives to an IOVA base or DMA address. */
+export const ADDRESS_LIKE = /^(addr|iova|dma_addr|dma_handle|iova_addr|base|dma_base)$/;
+
+/** An unseen variable named like a pad: the stand-in for an offset whose computation is not shown. */
+export function isUnseenPad(a: FunctionAnalysis, node: SyntaxNode): boolean {
+  return isUnseenVariable(a, node) && PAD_LIKE.test(unwrapExpression(node).text);
+}
+
+/**
+ * A partial function that the shown lines mark as implementing the two-step API: it takes a
+ * `struct dma_iova_state *` (the header git showed), writes `__size` or `state->addr`, or tests a
+ * value against DMA_IOVA_USE_SWIOTLB (the flag only the two-step API knows).
+ */
+export function shownTwoStepImplementation(fn: FunctionInfo): boolean {
+  return implementsTwoStep(fn) || /\bstate\s*->\s*addr\s*=[^=]|\bDMA_IOVA_USE_SWIOTLB\b/.test(fn.node.text);
+}
+
+/** The statements of a partial function's body that the hunk shows whole (not the frame's own). */
+export function shownStatements(fn: FunctionInfo): SyntaxNode[] {
+  const body = fn.body;
+  if (!body) return [];
+  return body.namedChildren.filter(
+    (s) => s.type !== 'comment' && s.text.trim() !== ';' && s.startPosition.row + 1 > fn.lines.start && s.endPosition.row + 1 < fn.lines.end,
+  );
+}
+
+/** The part of a statement control reaches as one step (an `if`'s condition, else the statement). */
+export function statementAnchor(stmt: SyntaxNode): SyntaxNode {
+  if (/^(if|while|switch|do)_statement$/.test(stmt.type)) return stmt.childForFieldName('condition') ?? stmt;
+  return stmt;
+}
+
+/**
+ * The unseen variables named like a caller's size that the shown lines read before `node`: the
+ * stand-ins for the length of an allocation the hunk cuts before its length argument.
+ */
+export function shownSizesBefore(fn: FunctionInfo, a: FunctionAnalysis, node: SyntaxNode): SyntaxNode[] {
+  const seen = new Set<string>();
+  const out: SyntaxNode[] = [];
+  for (const id of fn.node.descendantsOfType('identifier')) {
+    if (id.startIndex >= node.startIndex || !SIZE_LIKE.test(id.text) || seen.has(id.text) || !isUnseenVariable(a, id)) continue;
+    seen.add(id.text);
+    out.push(id);
+  }
+  return out;
 }

@@ -1,15 +1,21 @@
 // iova/size-zero-guard — finds IOVA reservations a caller can reach with size 0 (no dominating
 // rejection), and links/maps of a length left by a subtraction with no non-zero check.
 // Confidence: high for implementations of the two-step API, moderate for subtraction lengths.
-import { analyze, argumentOf, argumentsOf, type Carrier, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { UNKNOWN_TYPE, analyze, argumentOf, argumentsOf, type Carrier, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { impliesDifferenceNonZero, impliesNonZero } from '../c/index.js';
 import { COPIES, NONZERO_CARRIERS, valueSources } from '../c/index.js';
 import {
   API_LENGTH_CALLS,
   GRANULE_MAPPERS,
   INTERNAL_ALLOCATORS,
+  SIZE_LIKE,
   implementsTwoStep,
+  isCutValue,
   isParameterValue,
+  shownSizesBefore,
+  shownStatements,
+  statementAnchor,
+  shownTwoStepImplementation,
   mentionsAny,
   offsetAt,
   physParams,
@@ -19,7 +25,7 @@ import {
 } from './iova-common.js';
 import { createRule, type RuleContext } from './types.js';
 
-type MessageId = 'unguardedAlloc' | 'unguardedLength';
+type MessageId = 'unguardedAlloc' | 'unguardedLength' | 'unguardedUnseenAlloc';
 
 /** Calls a zero length must not reach when it is left by a subtraction. */
 const LENGTH_SINKS: ReadonlyMap<string, CallShape> = new Map(
@@ -75,10 +81,12 @@ function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: Rul
   for (const call of a.callsTo([...INTERNAL_ALLOCATORS.keys()])) {
     const shape = INTERNAL_ALLOCATORS.get(call.childForFieldName('function')?.text ?? '');
     const size = shape ? argumentOf(call, shape.size) : undefined;
-    if (!shape || !size || !a.isReachable(call)) continue;
-    const sources = valueSources(a, size, NONZERO_CARRIERS);
+    if (!shape || !a.isReachable(call)) continue;
+    const cut = fn.partial && (!size || isCutValue(size));
+    if (!size && !cut) continue;
+    const sources = cut ? shownSizesBefore(fn, a, call) : valueSources(a, size!, NONZERO_CARRIERS);
     // caller-supplied: some parameter flows into the length, through any operation
-    const params = valueSources(a, size, EVERY_OPERAND).filter((s) => isParameterValue(a, s));
+    const params = cut ? sources : valueSources(a, size!, EVERY_OPERAND).filter((s) => isParameterValue(a, s));
     if (params.length === 0) continue; // not a size the caller supplies
     if (sources.some((s) => provenNonZero(a, s, context.functions))) continue;
     // `len = iova_align(iovad, size + off)` computed before `if (!size) return`: the test of the
@@ -166,6 +174,38 @@ function checkSubtractedLengths(fn: FunctionInfo, a: FunctionAnalysis, context: 
   }
 }
 
+/** A test of `name` against 0 anywhere in the shown lines (`!size`, `size == 0`, `size != 0`). */
+function testsZero(fn: FunctionInfo, name: string): boolean {
+  return new RegExp(`!\\s*${name}\\b|\\b${name}\\s*[=!]=\\s*0\\b|\\b0\\s*[=!]=\\s*${name}\\b`).test(fn.node.text);
+}
+
+/**
+ * A partial function of the two-step allocation whose reservation lies in unseen lines (the hunk
+ * shows only its guards): the last statement shown stands for the path to it. Reported only when
+ * no shown line tests the size against 0 at all; the engine keeps the report only when the
+ * pre-image rebuilt from the same hunks had such a test in front of that statement.
+ */
+function checkUnseenAllocation(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>): void {
+  if (!/alloc/.test(fn.name) || !shownTwoStepImplementation(fn)) return;
+  const size = fn.params.find((p) => SIZE_LIKE.test(p.name) && (p.type.includes(UNKNOWN_TYPE) || /\bsize_t\b/.test(p.type)));
+  if (!size || testsZero(fn, size.name)) return;
+  const lastStatement = shownStatements(fn).at(-1);
+  const last = lastStatement ? statementAnchor(lastStatement) : undefined;
+  if (!last || !a.isReachable(last)) return;
+  if (a.guardsAt(last, { helpers: context.functions }).some((g) => impliesNonZero(g.condition, { kind: 'ident', name: size.name }))) return;
+  context.report({
+    node: last,
+    messageId: 'unguardedUnseenAlloc',
+    data: { param: size.name, fn: fn.name },
+    sim: {
+      mode: 'confirm',
+      function: fn.name,
+      inputs: { [size.name]: '0' },
+      expect: { invariants: ['alloc-nonzero'], description: `${size.name} 0 reaches the reservation of ${fn.name}()` },
+    },
+  });
+}
+
 export const sizeZeroGuardRule = createRule<MessageId>({
   meta: {
     id: 'iova/size-zero-guard',
@@ -178,15 +218,19 @@ export const sizeZeroGuardRule = createRule<MessageId>({
     prefilter: WORDS,
     messages: {
       unguardedAlloc: '{{callee}}() reserves IOVA for a size derived from `{{param}}` with no dominating check that `{{param}}` is not 0',
+      unguardedUnseenAlloc: 'no check that `{{param}}` is not 0 comes before this statement any more, and {{fn}}() reserves IOVA for it further down (in lines the patch does not show)',
       unguardedLength: '`{{length}}` is a size minus a pad and may be 0: {{callee}}() is reached with no check that it is non-zero',
     },
   },
   check(fn, context) {
-    if (!mentionsAny(fn, WORDS)) return;
+    if (!mentionsAny(fn, WORDS) && !(fn.partial && /alloc/.test(fn.name))) return;
     const a = analyze(fn);
     if (!a.cfg) return;
     const reported = new Set<number>();
-    if (implementsTwoStep(fn)) checkImplementation(fn, a, context, reported);
+    // on a partial function every visible reservation is judged: the engine keeps only what the
+    // change did to it (a guard the pre-image showed and the post-image lost)
+    if (implementsTwoStep(fn) || fn.partial) checkImplementation(fn, a, context, reported);
+    if (fn.partial && reported.size === 0 && a.callsTo([...INTERNAL_ALLOCATORS.keys()]).length === 0) checkUnseenAllocation(fn, a, context);
     // a subtracted length is a narrower case: warning (it needs the inputs that empty it)
     checkSubtractedLengths(fn, a, { ...context, report: (d) => context.report({ ...d, severity: 'warning' }) }, reported);
   },

@@ -2,13 +2,23 @@
 // DMA_IOVA_USE_SWIOTLB flag) with no dominating rejection of sizes that have bit 63 set, tests of
 // the flag that cannot reject them, and a __size field narrower than 64 bits.
 // Confidence: high.
-import { analyze, argumentOf, calleeName, castParts, negateCondition, printExpr, seeThrough, toExpr, type Expr, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentOf, calleeName, castParts, negateCondition, printExpr, seeThrough, toExpr, type Expr, type Carrier, type FunctionAnalysis, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { impliesBitClear } from '../c/index.js';
 import { COPIES, valueSources } from '../c/index.js';
-import { INTERNAL_ALLOCATORS, isParameterValue, mentionsAny, provenAtEveryCall, unwrapExpression } from './iova-common.js';
+import {
+  INTERNAL_ALLOCATORS,
+  SIZE_LIKE,
+  isCutValue,
+  isParameterValue,
+  mentionsAny,
+  provenAtEveryCall,
+  shownSizesBefore,
+  shownTwoStepImplementation,
+  unwrapExpression,
+} from './iova-common.js';
 import { createRule, type RuleContext } from './types.js';
 
-type MessageId = 'unguardedStore' | 'guardAfterAlloc' | 'wrongTest' | 'narrowField';
+type MessageId = 'unguardedStore' | 'guardAfterAlloc' | 'wrongTest' | 'narrowField' | 'unguardedReservation';
 
 const FLAG_BIT = 63;
 const CORE_PATHS = /^(drivers\/iommu\/|kernel\/dma\/|include\/linux\/dma-mapping\.h$)/;
@@ -129,6 +139,8 @@ function checkStores(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext
         data: { test: test.text.replace(/\s+/g, ' '), param },
         ...(repaired ? { fix: { node: test, text: repaired } } : {}),
         sim,
+        // the test is wrong whatever the unseen lines hold
+        ...(fn.partial ? { local: true } : {}),
       });
       continue;
     }
@@ -139,6 +151,53 @@ function checkStores(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext
     context.report({ node: store, messageId: 'unguardedStore', data: { param }, sim });
   }
 }
+
+/**
+ * A partial function of the two-step allocation whose `__size` store lies in unseen lines: the
+ * shown reservation stands for it. A shown test of the flag that cannot reject bit 63 is the
+ * change's whatever the unseen lines hold; a reservation no shown check guards is reported for
+ * the engine to keep only when the pre-image rebuilt from the same hunks had the check.
+ */
+function checkShownReservations(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>): void {
+  if (!CORE_PATHS.test(context.path) && !shownTwoStepImplementation(fn)) return;
+  for (const call of a.callsTo([...INTERNAL_ALLOCATORS.keys()])) {
+    const shape = INTERNAL_ALLOCATORS.get(calleeName(call) ?? '');
+    if (!shape || !a.isReachable(call)) continue;
+    const length = argumentOf(call, shape.size);
+    const cut = !length || isCutValue(length);
+    const sizes = cut ? shownSizesBefore(fn, a, call) : valueSources(a, length, COPIES_AND_SUMS).filter((s) => isParameterValue(a, s) && SIZE_LIKE.test(s.text));
+    if (sizes.length === 0) continue;
+    const targets = sizes.map((s) => a.exprOf(s));
+    const param = sizes[0].text;
+    const sim = {
+      mode: 'confirm' as const,
+      function: fn.name,
+      scenario: { arch: 64 as const },
+      inputs: { [param]: '1ULL<<63' },
+      expect: { invariants: ['flag-not-in-size' as const], description: `a ${param} with bit 63 set is reserved for and stored in __size, where bit 63 is DMA_IOVA_USE_SWIOTLB` },
+    };
+    const rejects = (test: SyntaxNode): boolean => targets.some((t) => impliesBitClear(negateCondition(seeThrough(a.exprOf(test)).expr), t, FLAG_BIT));
+    const wrong = flagTests(fn, new Set(sizes.map((s) => s.text))).filter((t) => !rejects(t));
+    if (wrong.length > 0) {
+      const test = wrong[0];
+      const repaired = repairOf(test);
+      context.report({ node: test, messageId: 'wrongTest', data: { test: test.text.replace(/\s+/g, ' '), param }, ...(repaired ? { fix: { node: test, text: repaired } } : {}), sim, local: true });
+      continue;
+    }
+    if (bitClearAt(a, call, targets, context)) continue;
+    context.report({ node: call, messageId: 'unguardedReservation', data: { param, callee: shape.name }, sim });
+  }
+}
+
+/** Copies and sums: the size inside `iova_align(iovad, size + pad)`. */
+const COPIES_AND_SUMS: Carrier = (node) => {
+  if (node.type === 'binary_expression' && /^[+|]$/.test(node.childForFieldName('operator')?.type ?? '')) return node.namedChildren.filter((c) => c.type !== 'comment');
+  if (node.type === 'call_expression' && /^(iova_align|ALIGN|PAGE_ALIGN|round_up)$/.test(calleeName(node) ?? '')) {
+    const args = node.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+    return args.slice(-1);
+  }
+  return COPIES(node);
+};
 
 /** `struct dma_iova_state { ... size_t __size; }`: the flag bit does not fit a 32-bit size_t. */
 function checkStructs(context: RuleContext<MessageId>): void {
@@ -178,6 +237,7 @@ export const swiotlbFlagGuardRule = createRule<MessageId>({
     fixable: true,
     prefilter: ['__size', 'dma_iova_state'],
     messages: {
+      unguardedReservation: '{{callee}}() reserves IOVA for `{{param}}` with no dominating check that bit 63 (DMA_IOVA_USE_SWIOTLB) is clear, and `{{param}}` goes into __size (in lines the patch does not show): reject `(u64){{param}} & DMA_IOVA_USE_SWIOTLB` first',
       unguardedStore: '`{{param}}` is stored in __size with no dominating check that bit 63 (DMA_IOVA_USE_SWIOTLB) is clear: reject `(u64){{param}} & DMA_IOVA_USE_SWIOTLB` first',
       guardAfterAlloc: 'IOVA is reserved before `{{param}}` is checked for bit 63 (DMA_IOVA_USE_SWIOTLB): move the check before the allocation',
       wrongTest: '`{{test}}` does not reject every `{{param}}` with bit 63 (DMA_IOVA_USE_SWIOTLB) set: test `(u64){{param}} & DMA_IOVA_USE_SWIOTLB`',
@@ -185,10 +245,13 @@ export const swiotlbFlagGuardRule = createRule<MessageId>({
     },
   },
   check(fn, context) {
-    if (!mentionsAny(fn, ['__size'])) return;
+    const stores = mentionsAny(fn, ['__size']) && (!fn.partial || sizeStores(fn).length > 0);
+    const shownReservations = fn.partial && !stores && mentionsAny(fn, INTERNAL_ALLOCATORS.keys());
+    if (!stores && !shownReservations) return;
     const a = analyze(fn);
     if (!a.cfg) return;
-    checkStores(fn, a, context);
+    if (stores) checkStores(fn, a, context);
+    else checkShownReservations(fn, a, context);
   },
   checkFile(context) {
     if (!context.file.text.includes('dma_iova_state')) return;
