@@ -15,7 +15,7 @@ export default lifecycleRule({
     dirMismatch: '{{callee}}() with direction {{got}}, but the range was linked with {{linked}} (line {{line}})',
     attrsMismatch: '{{callee}}() with attrs {{got}}, but the range was linked with {{linked}} (line {{line}}): unmap with the attributes of the link',
     destroyPartial:
-      '{{callee}}() of {{len}} after a partial link: only the bytes linked before the failure are mapped, and unmapping the rest warns and frees the wrong size; destroy the linked length',
+      '{{callee}}() of {{len}} after a failed link: only the bytes linked before the failure are mapped, and unmapping the rest warns and frees the wrong size; destroy the linked length',
     splitsLink:
       '{{callee}}() of [{{offset}}, +{{size}}) lies inside the range linked at line {{line}} ([{{linkOffset}}, +{{linkSize}})) without being it: a partial unmap of a (possibly huge) IOMMU mapping is not supported; unlink what was linked',
     constantOffset:

@@ -701,7 +701,7 @@ export class LifecycleMachine {
         const ok = cloneState(s);
         const okObj = ok.objs.get(key.text)!;
         Object.assign(okObj, { phase: 'allocated', owned: true, allocSite: site, allocLine: line, allocSize: this.argText(args[api.size]), links: [] });
-        for (const k of ['failedAllocSite', 'holdsDirect', 'partial', 'releasedSite', 'releasedLine', 'escaped', 'acquiredBy'] as const) delete okObj[k];
+        for (const k of ['failedAllocSite', 'holdsDirect', 'partial', 'linkFailed', 'releasedSite', 'releasedLine', 'escaped', 'acquiredBy'] as const) delete okObj[k];
         ok.calls.set(site, 'one');
         const failed = s;
         Object.assign(o, { phase: 'cleared', owned: false, links: [], failedAllocSite: site });
@@ -724,6 +724,7 @@ export class LifecycleMachine {
         const failed = cloneState(s);
         const fo = failed.objs.get(key.text)!;
         if (fo.links.length > 0) fo.partial = true;
+        fo.linkFailed = true;
         failed.calls.set(site, 'err');
         failed.failure ??= { site, line, callee: api.name };
         this.addLink(o, record);
@@ -865,16 +866,20 @@ export class LifecycleMachine {
       if (dir && l.dir && dir !== l.dir) {
         if (isConstantText(dir) || isConstantText(l.dir)) {
           // the direction drives CPU cache maintenance and bounce copies: non-coherent or untrusted devices
-          this.sink.add({ rule: 'iova/unlink-mismatch', messageId: 'dirMismatch', node: args[api.dir] ?? call, data: { callee: api.name, got: dir, linked: l.dir, line: l.line }, severity: 'warning', failing: [] });
+          const node = args[api.dir] ?? call;
+          // a constant direction of the link is copied over: local and certain
+          const fix = args[api.dir] && isConstantText(l.dir) ? { fix: { node: args[api.dir], text: l.dir } } : {};
+          this.sink.add({ rule: 'iova/unlink-mismatch', messageId: 'dirMismatch', node, data: { callee: api.name, got: dir, linked: l.dir, line: l.line }, severity: 'warning', failing: [], ...fix });
         }
       }
       if (attrs !== l.attrs && attrsDrop(l.attrs, attrs)) {
-        this.sink.add({ rule: 'iova/unlink-mismatch', messageId: 'attrsMismatch', node: args[api.attrs] ?? call, data: { callee: api.name, got: attrs, linked: l.attrs, line: l.line }, severity: 'warning', failing: [] });
+        const fix = args[api.attrs] && /^[A-Z0-9_ |()]+$/.test(l.attrs) ? { fix: { node: args[api.attrs], text: l.attrs } } : {};
+        this.sink.add({ rule: 'iova/unlink-mismatch', messageId: 'attrsMismatch', node: args[api.attrs] ?? call, data: { callee: api.name, got: attrs, linked: l.attrs, line: l.line }, severity: 'warning', failing: [], ...fix });
       }
       break;
     }
     if (api.role === 'unlink') this.checkSplit(o, call, api);
-    if (api.role === 'destroy' && o.partial && o.allocSize) {
+    if (api.role === 'destroy' && (o.partial || o.linkFailed) && o.allocSize) {
       const len = this.argText(args[api.size]);
       if (len === o.allocSize || /^dma_iova_size\(/.test(len)) {
         this.sink.add({ rule: 'iova/unlink-mismatch', messageId: 'destroyPartial', node: args[api.size] ?? call, data: { callee: api.name, len, line: this.line(call.start) }, failing: ['dma_iova_link'] });

@@ -67,6 +67,8 @@ export interface ObjState {
   links: LinkRecord[];
   /** A link failed after earlier ones succeeded: only part of the range is linked. */
   partial?: boolean;
+  /** A link of this state failed on this path. */
+  linkFailed?: boolean;
   releasedSite?: number;
   releasedLine?: number;
   /** Handed to a function of unknown behaviour after it was mapped. */
@@ -149,6 +151,7 @@ export function stateKey(s: PathState): string {
         o.failedAllocSite ?? '',
         o.holdsDirect ? 1 : 0,
         o.partial ? 1 : 0,
+        o.linkFailed ? 1 : 0,
         o.escaped ? 1 : 0,
         o.pre ?? '',
         o.didSync ? 1 : 0,

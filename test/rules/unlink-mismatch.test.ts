@@ -191,8 +191,11 @@ err:
 	if (!dma_iova_try_alloc(dev, state, phys, len))
 		return -EOPNOTSUPP;
 	ret = dma_iova_link(dev, state, phys, 0, len, DMA_TO_DEVICE, 0);
-	if (!ret)
-		ret = dma_iova_sync(dev, state, 0, len);
+	if (ret) {
+		dma_iova_free(dev, state);
+		return ret;
+	}
+	ret = dma_iova_sync(dev, state, 0, len);
 	if (ret)
 		dma_iova_destroy(dev, state, len, DMA_FROM_DEVICE, 0);
 	return ret;
@@ -202,11 +205,28 @@ err:
         {
           messageId: 'dirMismatch',
           message: 'dma_iova_destroy() with direction DMA_FROM_DEVICE, but the range was linked with DMA_TO_DEVICE (line 7)',
-          line: 11,
+          line: 14,
           column: 37,
+          severity: 'warning',
         },
       ],
-      output: null,
+      output: `int demo_map(struct device *dev, struct dma_iova_state *state, phys_addr_t phys, size_t len)
+{
+	int ret;
+
+	if (!dma_iova_try_alloc(dev, state, phys, len))
+		return -EOPNOTSUPP;
+	ret = dma_iova_link(dev, state, phys, 0, len, DMA_TO_DEVICE, 0);
+	if (ret) {
+		dma_iova_free(dev, state);
+		return ret;
+	}
+	ret = dma_iova_sync(dev, state, 0, len);
+	if (ret)
+		dma_iova_destroy(dev, state, len, DMA_TO_DEVICE, 0);
+	return ret;
+}
+`,
     },
     {
       name: 'MMIO linked, destroyed as ordinary memory (D7)',
@@ -217,8 +237,11 @@ err:
 	if (!dma_iova_try_alloc(dev, state, phys, len))
 		return -EOPNOTSUPP;
 	ret = dma_iova_link(dev, state, phys, 0, len, DMA_TO_DEVICE, DMA_ATTR_MMIO);
-	if (!ret)
-		ret = dma_iova_sync(dev, state, 0, len);
+	if (ret) {
+		dma_iova_free(dev, state);
+		return ret;
+	}
+	ret = dma_iova_sync(dev, state, 0, len);
 	if (ret)
 		dma_iova_destroy(dev, state, len, DMA_TO_DEVICE, 0);
 	return ret;
@@ -228,10 +251,28 @@ err:
         {
           messageId: 'attrsMismatch',
           message: 'dma_iova_destroy() with attrs 0, but the range was linked with DMA_ATTR_MMIO (line 7): unmap with the attributes of the link',
-          line: 11,
+          line: 14,
           column: 52,
+          severity: 'warning',
         },
       ],
+      output: `int demo_map(struct device *dev, struct dma_iova_state *state, phys_addr_t phys, size_t len)
+{
+	int ret;
+
+	if (!dma_iova_try_alloc(dev, state, phys, len))
+		return -EOPNOTSUPP;
+	ret = dma_iova_link(dev, state, phys, 0, len, DMA_TO_DEVICE, DMA_ATTR_MMIO);
+	if (ret) {
+		dma_iova_free(dev, state);
+		return ret;
+	}
+	ret = dma_iova_sync(dev, state, 0, len);
+	if (ret)
+		dma_iova_destroy(dev, state, len, DMA_TO_DEVICE, DMA_ATTR_MMIO);
+	return ret;
+}
+`,
     },
     {
       name: 'attrs chosen at map time, recomputed as 0 at unmap (D11/D12)',
@@ -247,6 +288,7 @@ void demo_unmap(struct device *dev, struct demo_rq *rq)
 }
 `,
       errors: [{ messageId: 'attrsMismatch', message: /with attrs 0, but the range was linked with attrs \(line 3\)/, line: 9, column: 59 }],
+      output: null,
     },
     {
       name: 'destroy of the whole reservation after a partial link',
@@ -273,7 +315,7 @@ err:
         {
           messageId: 'destroyPartial',
           message:
-            'dma_iova_destroy() of total after a partial link: only the bytes linked before the failure are mapped, and unmapping the rest warns and frees the wrong size; destroy the linked length',
+            'dma_iova_destroy() of total after a failed link: only the bytes linked before the failure are mapped, and unmapping the rest warns and frees the wrong size; destroy the linked length',
           line: 16,
           column: 31,
         },
