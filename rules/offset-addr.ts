@@ -3,6 +3,7 @@
 // rewound by the pad its phys is rewound by, and callers adding phys's offset to state->addr
 // again. Confidence: high.
 import {
+  UNKNOWN_TYPE,
   analyze,
   argumentOf,
   calleeName,
@@ -26,6 +27,11 @@ import {
   physParams,
   printed,
   unwrapExpression,
+  ADDRESS_LIKE,
+  isUnseenPad,
+  isUnseenParameter,
+  isUnseenVariable,
+  shownTwoStepImplementation,
 } from './iova-common.js';
 import type { SimRequest } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
@@ -53,9 +59,14 @@ function isAllocatedBase(a: FunctionAnalysis, term: Term): boolean {
   return valueSources(a, term.node, BASE_CARRIERS, 16).some((s) => s.type === 'call_expression' && BASE_ALLOCATORS.has(calleeName(s) ?? ''));
 }
 
+/** On a partial function: an unseen variable named like an IOVA base stands in for the allocation. */
+function isUnseenBase(a: FunctionAnalysis, term: Term): boolean {
+  return term.sign === 1 && isUnseenVariable(a, term.node) && ADDRESS_LIKE.test(unwrapExpression(term.node).text);
+}
+
 function isPhysOffsetTerm(a: FunctionAnalysis, term: Term): boolean {
   const o = offsetAt(a, term.node);
-  return !!o && !isDmaAddress(a, o.of);
+  return (!!o && !isDmaAddress(a, o.of)) || isUnseenPad(a, term.node);
 }
 
 /** `state->addr = ...` where the object is a dma_iova_state (declared, or a state parameter). */
@@ -64,8 +75,11 @@ function isStateAddr(a: FunctionAnalysis, fn: FunctionInfo, left: SyntaxNode, co
   const object = left.childForFieldName('argument');
   if (!object) return false;
   const type = expressionType(a, object, context.file);
-  if (type) return /\bdma_iova_state\b/.test(type);
-  return object.type === 'identifier' && fn.params.some((p) => p.name === object.text && isStatePointerType(p.type));
+  if (type && !type.includes(UNKNOWN_TYPE)) return /\bdma_iova_state\b/.test(type);
+  if (object.type !== 'identifier') return false;
+  if (fn.params.some((p) => p.name === object.text && isStatePointerType(p.type))) return true;
+  // on a partial function: an unseen object whose __size the shown lines also write
+  return isUnseenParameter(fn, object.text) && new RegExp(`\\b${object.text}\\s*->\\s*__size\\s*=[^=]`).test(fn.node.text);
 }
 
 /** The values the function publishes as the DMA address: state->addr stores and dma_addr_t returns. */
@@ -88,15 +102,21 @@ function addressSinks(a: FunctionAnalysis, fn: FunctionInfo, context: RuleContex
 function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>): void {
   const hasOffset = physOffsets(a, fn).length > 0;
   const takesPhys = implementsTwoStep(fn) && physParams(fn).length > 0;
-  if (!hasOffset && !takesPhys) return;
+  // a partial function may take phys or compute its offset in unseen lines: its reports on the
+  // published address name `state->addr`, kept when the pre-image showed it published right
+  if (!hasOffset && !takesPhys && !(fn.partial && shownTwoStepImplementation(fn))) return;
   const local = physOffsetLocal(a);
   const phys = physParams(fn)[0] ?? 'phys';
   for (const value of addressSinks(a, fn, context)) {
     if (!a.isReachable(value)) continue;
     const terms = additiveTerms(a, value);
-    if (!terms.some((t) => isAllocatedBase(a, t))) continue;
+    const allocated = terms.some((t) => isAllocatedBase(a, t));
+    const store = value.parent?.type === 'assignment_expression' ? value.parent.childForFieldName('left') : undefined;
+    if (!allocated && !(fn.partial && store && terms.some((t) => isUnseenBase(a, t)))) continue;
     const added = terms.filter((t) => t.sign === 1 && isPhysOffsetTerm(a, t)).length;
     if (added === 1) continue;
+    // on a partial function: local when the allocation and the offset are both shown
+    const partial = fn.partial ? { subject: store ? store.text : 'return', ...(allocated && hasOffset ? { local: true } : {}) } : {};
     const sim = {
       mode: 'confirm' as const,
       function: fn.name,
@@ -107,9 +127,9 @@ function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: Rul
       const simple = /^(identifier|call_expression|field_expression|binary_expression|parenthesized_expression|cast_expression)$/.test(value.type);
       const subtracted = terms.some((t) => t.sign === -1 && isPhysOffsetTerm(a, t));
       const fix = local && simple && !subtracted ? { node: value, text: `${value.text} + ${local}` } : undefined;
-      context.report({ node: value, messageId: 'missing', data: { value: value.text.replace(/\s+/g, ' '), offset: local ?? 'iova_offset(iovad, phys)' }, ...(fix ? { fix } : {}), sim });
+      context.report({ node: value, messageId: 'missing', data: { value: value.text.replace(/\s+/g, ' '), offset: local ?? 'iova_offset(iovad, phys)' }, ...(fix ? { fix } : {}), sim, ...partial });
     } else {
-      context.report({ node: value, messageId: 'twice', data: { value: value.text.replace(/\s+/g, ' '), count: added }, sim });
+      context.report({ node: value, messageId: 'twice', data: { value: value.text.replace(/\s+/g, ' '), count: added }, sim, ...partial });
     }
   }
   // a granule mapping whose phys is rewound by the pad must start at an IOVA rewound by it too
@@ -238,7 +258,7 @@ export const offsetAddrRule = createRule<MessageId>({
     if (!mentionsAny(fn, ['addr'])) return;
     const a = analyze(fn);
     if (!a.cfg) return;
-    if (mentionsAny(fn, [...BASE_ALLOCATORS, ...GRANULE_MAPPERS.keys()])) checkImplementation(fn, a, context);
+    if (mentionsAny(fn, [...BASE_ALLOCATORS, ...GRANULE_MAPPERS.keys()]) || (fn.partial && shownTwoStepImplementation(fn))) checkImplementation(fn, a, context);
     if (mentionsAny(fn, ['dma_iova_try_alloc'])) checkCaller(fn, a, context);
   },
 });

@@ -15,6 +15,8 @@ import {
   physOffsetLocal,
   physOffsets,
   physParams,
+  SIZE_LIKE,
+  isUnseenVariable,
   unwrapExpression,
   type CallShape,
 } from './iova-common.js';
@@ -52,13 +54,14 @@ function roundingOf(sources: SyntaxNode[]): { call: SyntaxNode; rounded: SyntaxN
   return undefined;
 }
 
-function report(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>, messageId: MessageId, callee: string, length: SyntaxNode, sources: SyntaxNode[]): void {
+function report(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>, messageId: MessageId, callee: string, length: SyntaxNode, sources: SyntaxNode[], partial: { local?: boolean; subject?: string } = {}): void {
   const local = physOffsetLocal(a);
   const rounding = roundingOf(sources);
   const sizeParam = sources.find((s) => isParameterValue(a, s))?.text;
   const phys = physParams(fn)[0];
   const fix = local && rounding ? { node: rounding.rounded, text: `${rounding.rounded.text} + ${local}` } : undefined;
   context.report({
+    ...partial,
     node: length,
     messageId,
     data: { callee, length: length.text.replace(/\s+/g, ' '), offset: local ?? 'iova_offset(iovad, phys)' },
@@ -97,7 +100,10 @@ export const offsetSizeRule = createRule<MessageId>({
     const offsets = physOffsets(a, fn);
     // a two-step implementation that takes a phys must size for its offset even if it never computes it
     const takesPhys = implementsTwoStep(fn) && physParams(fn).length > 0;
-    if (offsets.length === 0 && !takesPhys) return;
+    // a partial function may compute the offset, or take phys, in lines the hunk does not show:
+    // its reports name the allocator judged, and the engine keeps them when the pre-image rebuilt
+    // from the same hunks showed that allocator with a length the rule accepted
+    if (offsets.length === 0 && !takesPhys && !fn.partial) return;
     for (const call of a.callsTo(WORDS)) {
       if (!a.isReachable(call)) continue;
       const name = calleeName(call) ?? '';
@@ -114,7 +120,17 @@ export const offsetSizeRule = createRule<MessageId>({
       if (includes || open) continue;
       // only lengths a caller supplies: constants and fixed granules need no offset
       if (!sources.some((s) => isParameterValue(a, s))) continue;
-      report(fn, a, context, alloc ? 'reservation' : 'mapping', name, length, sources);
+      if (!fn.partial) {
+        report(fn, a, context, alloc ? 'reservation' : 'mapping', name, length, sources);
+        continue;
+      }
+      // everything the judgement reads is shown: the offset of phys is computed here, the length is
+      // rounded here, and its other parts are shown definitions or the caller's size
+      const shown =
+        offsets.length > 0 &&
+        !!roundingOf(sources) &&
+        sources.every((s) => s.type !== 'identifier' || !isUnseenVariable(a, s) || SIZE_LIKE.test(s.text));
+      report(fn, a, context, alloc ? 'reservation' : 'mapping', name, length, sources, { subject: `${name}(`, ...(shown ? { local: true } : {}) });
     }
   },
 });
