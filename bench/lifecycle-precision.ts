@@ -1,5 +1,6 @@
 // The precision run of the issue-6 lifecycle and layering rules on a real kernel tree:
 //   npx tsx bench/lifecycle-precision.ts /work/linux [--list FILE] [--rule iova/double-unmap] [--json OUT]
+// (NO_SCAN=1: only the files of --list, no directory scan)
 // Reviews drivers/iommu/, kernel/dma/, the files of ../shared/kernel/dma-files.txt (or --list), and
 // every .c file under drivers/, kernel/dma/, mm/ and block/ that names an unmap, the IOVA API or a
 // DMA-domain internal, one file at a time as `iovalint --file PATH` does (helpers of the same file
