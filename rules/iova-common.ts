@@ -373,13 +373,14 @@ export function shownTwoStepImplementation(fn: FunctionInfo): boolean {
   return implementsTwoStep(fn) || /\bstate\s*->\s*addr\s*=[^=]|\bDMA_IOVA_USE_SWIOTLB\b/.test(fn.node.text);
 }
 
-/** The statements of a partial function's body that the hunk shows whole (not the frame's own). */
+/**
+ * The top-level statements of a partial function's body that start in shown lines (not the
+ * frame's header or its closing empty statement; a statement the hunk cuts at its end counts).
+ */
 export function shownStatements(fn: FunctionInfo): SyntaxNode[] {
   const body = fn.body;
   if (!body) return [];
-  return body.namedChildren.filter(
-    (s) => s.type !== 'comment' && s.text.trim() !== ';' && s.startPosition.row + 1 > fn.lines.start && s.endPosition.row + 1 < fn.lines.end,
-  );
+  return body.namedChildren.filter((s) => s.type !== 'comment' && s.text.trim() !== ';' && s.startPosition.row + 1 > fn.lines.start && s.startPosition.row + 1 < fn.lines.end);
 }
 
 /** The part of a statement control reaches as one step (an `if`'s condition, else the statement). */

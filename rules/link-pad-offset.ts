@@ -19,17 +19,64 @@ import {
   type SyntaxNode,
 } from '../c/index.js';
 import { contractFor } from '../model/index.js';
-import { GRANULE_MAPPERS, argIndex, isParameterValue, isStatePointerType, mentionsAny, offsetLocals, physParams, printed, unwrapExpression } from './iova-common.js';
+import {
+  GRANULE_MAPPERS,
+  argIndex,
+  isParameterValue,
+  isStatePointerType,
+  isUnseenParameter,
+  mentionsAny,
+  offsetLocals,
+  physParams,
+  printed,
+  shownStatements,
+  statementAnchor,
+  unwrapExpression,
+} from './iova-common.js';
 import { createRule, type RuleContext } from './types.js';
 
-type MessageId = 'implementationUnchecked' | 'callerUnaligned' | 'allocPhysHint';
+type MessageId = 'implementationUnchecked' | 'callerUnaligned' | 'allocPhysHint' | 'unseenLinkUnchecked';
 
 /** The function has the shape of dma_iova_link: a state, a phys and an IOVA offset. */
 function linkShape(fn: FunctionInfo): { phys: string; offset: string } | undefined {
   if (!fn.params.some((p) => isStatePointerType(p.type))) return undefined;
-  const phys = physParams(fn)[0];
-  const offset = fn.params.find((p) => /offset/.test(p.name) && !/\bphys_addr_t\b|\*/.test(p.type))?.name;
+  // on a partial function the header git showed may stop before phys and offset: the shown
+  // lines' unseen `phys`, and `offset` (named so by the API) stand in for them
+  const phys = physParams(fn)[0] ?? (fn.partial ? fn.params.find((p) => p.name === 'phys' && isUnseenParameter(fn, p.name))?.name : undefined);
+  const offset = fn.params.find((p) => /offset/.test(p.name) && !/\bphys_addr_t\b|\*/.test(p.type))?.name ?? (fn.partial && phys ? 'offset' : undefined);
   return phys && offset ? { phys, offset } : undefined;
+}
+
+/**
+ * A partial link implementation whose mappings lie in unseen lines (the hunk shows only its pad
+ * and checks): the last statement shown stands for the path to them. Reported only when no shown
+ * line tests the pad of phys at all; the engine keeps the report only when the pre-image rebuilt
+ * from the same hunks had such a test in front of that statement.
+ */
+function checkUnseenLink(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>): void {
+  const shape = linkShape(fn);
+  if (!shape || !/link/.test(fn.name)) return;
+  const pads = [...offsetLocals(a)].filter(([, o]) => printed(o.of) === shape.phys).map(([name]) => name);
+  if (pads.length === 0) return;
+  const tested = fn.node.descendantsOfType(['if_statement', 'conditional_expression']).some((s) => {
+    const cond = s.childForFieldName('condition');
+    return !!cond && cond.descendantsOfType('identifier').some((id) => pads.includes(id.text));
+  });
+  if (tested) return;
+  const lastStatement = shownStatements(fn).at(-1);
+  const last = lastStatement ? statementAnchor(lastStatement) : undefined;
+  if (!last || !a.isReachable(last) || padCheckedAt(a, shape, last, context)) return;
+  context.report({
+    node: last,
+    messageId: 'unseenLinkUnchecked',
+    data: { phys: shape.phys, offset: shape.offset, pad: pads[0]!, fn: fn.name },
+    sim: {
+      mode: 'confirm',
+      function: fn.name,
+      inputs: { [shape.phys]: '0x234', [shape.offset]: 'G' },
+      expect: { invariants: ['first-link-offset', 'later-link-aligned'], holds: '__return != -EIO', description: `an unaligned ${shape.phys} linked at ${shape.offset} > 0 is not refused with -EIO` },
+    },
+  });
 }
 
 /** An atom of a condition that says the in-granule offset of `phys` is 0. */
@@ -174,16 +221,24 @@ export const linkPadOffsetRule = createRule<MessageId>({
     fixable: false,
     prefilter: ['dma_iova_link', 'dma_iova_try_alloc', ...GRANULE_MAPPERS.keys(), 'iommu_dma_iova_link_swiotlb'],
     messages: {
+      unseenLinkUnchecked: 'no check that an unaligned `{{phys}}` (pad `{{pad}}`) is linked only at offset 0 comes before this statement any more, and {{fn}}() links it further down (in lines the patch does not show): reject `{{pad}} && {{offset}} > 0` first',
       implementationUnchecked: '{{callee}}() links `{{phys}}` at `{{offset}}` with no dominating check that an unaligned {{phys}} is linked only at offset 0: reject `iova_offset(iovad, {{phys}}) && {{offset}} > 0` first',
       callerUnaligned: '`{{phys}}` may start inside a granule (`{{why}}`) but is linked at `{{offset}}`: only the link at offset 0 may be unaligned (dma_iova_link() warns and returns -EIO)',
       allocPhysHint: '`{{hint}}` as the phys of dma_iova_try_alloc() requests no alignment: phys only sets the in-granule offset of state->addr; pass the first link\'s phys, or 0',
     },
   },
   check(fn, context) {
-    if (!mentionsAny(fn, ['dma_iova_link', 'dma_iova_try_alloc', ...GRANULE_MAPPERS.keys(), 'iommu_dma_iova_link_swiotlb'])) return;
+    const linkCalls = ['dma_iova_link', 'dma_iova_try_alloc', ...GRANULE_MAPPERS.keys(), 'iommu_dma_iova_link_swiotlb'];
+    if (!mentionsAny(fn, linkCalls)) {
+      if (!fn.partial || !mentionsAny(fn, ['iova_offset'])) return;
+      const a = analyze(fn);
+      if (a.cfg) checkUnseenLink(fn, a, context);
+      return;
+    }
     const a = analyze(fn);
     if (!a.cfg) return;
     checkImplementation(fn, a, context);
     checkCaller(fn, a, context);
+    if (fn.partial && a.callsTo([...GRANULE_MAPPERS.keys(), 'iommu_dma_iova_link_swiotlb']).length === 0) checkUnseenLink(fn, a, context);
   },
 });

@@ -16,6 +16,9 @@ import {
   offsetLocals,
   printed,
   unwrapExpression,
+  ADDRESS_LIKE,
+  isUnseenPad,
+  isUnseenVariable,
 } from './iova-common.js';
 import { contractFor } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
@@ -41,14 +44,22 @@ function innerOf(node: SyntaxNode): SyntaxNode {
  * in-granule offset of (`iova_off = iova_offset(iovad, dma_addr)`: it expects it unaligned). An
  * address parameter the function never takes an offset of is an allocated base.
  */
-function dmaAddressTerm(a: FunctionAnalysis, node: SyntaxNode, offsetOf: ReadonlySet<string>): SyntaxNode | undefined {
+function dmaAddressTerm(a: FunctionAnalysis, node: SyntaxNode, offsetOf: ReadonlySet<string>, unseenPad: boolean): SyntaxNode | undefined {
   const x = unwrapExpression(node);
   if (x.type === 'field_expression' && x.childForFieldName('field')?.text === 'addr' && isStateObject(a, x)) return x;
   if (x.type === 'identifier' && offsetOf.has(x.text)) {
     const v = a.variable(x.text, x.startIndex);
     if (v?.isParam && a.uniqueDefinition(x)?.kind === 'param') return x;
   }
+  // on a partial function: an unseen address-named variable in a function that handles an unseen
+  // pad stands in for the unaligned address the pad was taken of
+  if (unseenPad && isUnseenVariable(a, x) && ADDRESS_LIKE.test(x.text) && a.uniqueDefinition(x)?.kind === 'param') return x;
   return undefined;
+}
+
+/** The partial function reads an unseen pad-named variable (`iova_start_pad` computed above the hunk). */
+function readsUnseenPad(fn: FunctionInfo, a: FunctionAnalysis): boolean {
+  return fn.partial && fn.node.descendantsOfType('identifier').some((id) => isUnseenPad(a, id));
 }
 
 /** `state->addr` / `iod->dma_state.addr`: the object is a dma_iova_state (declared, or named so). */
@@ -74,7 +85,7 @@ function isRewoundStart(a: FunctionAnalysis, start: SyntaxNode): boolean {
   const x = unwrapExpression(start);
   if (x.type === 'call_expression' && /^(ALIGN_DOWN|round_down|iova_align_down)$/.test(calleeName(x) ?? '')) return true;
   if (x.type === 'binary_expression' && x.childForFieldName('operator')?.type === '&' && /PAGE_MASK|~\s*iova_mask|granule/.test(x.text)) return true;
-  return additiveTerms(a, start).some((t) => t.sign === -1 && !!offsetAt(a, t.node));
+  return additiveTerms(a, start).some((t) => t.sign === -1 && (!!offsetAt(a, t.node) || isUnseenPad(a, t.node)));
 }
 
 /** A local holding the pad of a DMA address (`iova_off = iova_offset(iovad, dma_addr)`). */
@@ -86,6 +97,7 @@ function padLocal(a: FunctionAnalysis): string | undefined {
 function checkFrees(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>): void {
   const pad = padLocal(a);
   const withOffset = addressesWithOffset(fn);
+  const unseenPad = readsUnseenPad(fn, a);
   for (const call of a.callsTo([...GRANULE_FREES.keys()])) {
     const shape = GRANULE_FREES.get(calleeName(call) ?? '');
     if (!shape || shape.iova === undefined || !a.isReachable(call)) continue;
@@ -93,7 +105,7 @@ function checkFrees(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<
     const lengthArg = argumentOf(call, shape.size);
     if (!startArg || !lengthArg) continue;
     const start = innerOf(startArg);
-    const addressTerms = additiveTerms(a, start).filter((t) => t.sign === 1 && dmaAddressTerm(a, t.node, withOffset));
+    const addressTerms = additiveTerms(a, start).filter((t) => t.sign === 1 && dmaAddressTerm(a, t.node, withOffset, unseenPad));
     if (addressTerms.length === 0) continue; // freed by its allocated base: nothing to rewind
     const address = addressTerms[0].named ?? addressTerms[0].node;
     const sim = {
@@ -106,6 +118,7 @@ function checkFrees(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<
     // an unmap (iommu_unmap*) needs the aligned start
     if (UNMAPS.has(shape.name) && !isRewoundStart(a, start)) {
       context.report({
+        ...(fn.partial ? { subject: `${shape.name}(` } : {}),
         node: startArg,
         messageId: 'startNotRewound',
         data: { callee: shape.name, start: startArg.text.replace(/\s+/g, ' '), address: address.text },
@@ -118,12 +131,16 @@ function checkFrees(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<
     if (includes || open) continue;
     const rounding = sources.find((s) => s.type === 'call_expression' && ROUNDING.has(calleeName(s) ?? ''));
     const rounded = rounding ? argumentOf(rounding, calleeName(rounding) === 'iova_align' ? 1 : 0) : undefined;
+    // on a partial function: local when the length is made only of shown definitions and the
+    // address is the state's; else the engine judges it against the pre-image's free of the same call
+    const shownLength = sources.every((s) => !isUnseenVariable(a, s)) && address.type === 'field_expression';
     context.report({
       node: lengthArg,
       messageId: 'lengthNotRealigned',
       data: { callee: shape.name, length: lengthArg.text.replace(/\s+/g, ' '), address: address.text },
       ...(pad && rounded ? { fix: { node: rounded, text: `${rounded.text} + ${pad}` } } : {}),
       sim,
+      ...(fn.partial ? { subject: `${shape.name}(`, ...(shownLength ? { local: true } : {}) } : {}),
     });
   }
 }

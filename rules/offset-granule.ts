@@ -74,6 +74,25 @@ function iovaValues(fn: FunctionInfo, a: FunctionAnalysis): Array<{ node: Syntax
   return out;
 }
 
+/** Locals kernel code names for IOVA quantities (`iova_start_pad`, `iova_off`, `iova_len`). */
+const IOVA_LOCAL = /^iova_(off|start_pad|end_pad|len|size|pad)$/;
+
+/**
+ * On a partial function: the values assigned to locals named for IOVA quantities whose uses the
+ * shown lines do not reach an IOVA call (they lie in unseen lines), e.g. `iova_start_pad =
+ * offset_in_page(phys)` above a hunk that shows no link.
+ */
+function iovaLocals(a: FunctionAnalysis, shown: ReadonlyArray<{ node: SyntaxNode }>): Array<{ node: SyntaxNode; callee: string }> {
+  const out: Array<{ node: SyntaxNode; callee: string }> = [];
+  const reached = new Set(shown.flatMap(({ node }) => valueSources(a, node, ARITHMETIC_CARRIERS, 96).map((s) => s.id)));
+  for (const d of a.defUse?.definitions ?? []) {
+    if ((d.kind !== 'init' && d.kind !== 'assign') || !d.value || d.variable.isParam || !IOVA_LOCAL.test(d.variable.name)) continue;
+    if (reached.has(d.value.id)) continue;
+    out.push({ node: d.value, callee: `\`${d.variable.name}\`` });
+  }
+  return out;
+}
+
 /** A 64 KiB granule and a buffer more than a page into it; a link gets a prepared state at offset 0. */
 function granuleRequest(fn: FunctionInfo): SimRequest {
   const state = fn.params.find((p) => isStatePointerType(p.type))?.name;
@@ -103,6 +122,9 @@ export const offsetGranuleRule = createRule<MessageId>({
     docs: 'rules/offset-granule.md',
     appliesTo: 'implementation',
     fixable: true,
+    // every report reads a value and the definitions it is made of, all shown: sound on functions
+    // rebuilt from hunks
+    needsWholeFunction: false,
     prefilter: [...INTERNAL_ALLOCATORS.keys(), ...GRANULE_MAPPERS.keys(), ...GRANULE_FREES.keys(), 'dma_iova_state'],
     messages: {
       pageUnit: '`{{text}}` counts in CPU pages, but {{target}} is in IOVA granules, which differ from PAGE_SIZE on some IOMMUs: use {{advice}}',
@@ -114,7 +136,10 @@ export const offsetGranuleRule = createRule<MessageId>({
     if (!a.cfg) return;
     const iovad = iovadName(a);
     const seen = new Set<number>();
-    for (const { node, callee } of iovaValues(fn, a)) {
+    const values = iovaValues(fn, a);
+    // on a partial function the uses of an IOVA pad may be in unseen lines: its definition is the value
+    if (fn.partial) values.push(...iovaLocals(a, values));
+    for (const { node, callee } of values) {
       for (const s of valueSources(a, node, ARITHMETIC_CARRIERS, 96)) {
         const name = s.type === 'identifier' ? s.text : s.type === 'call_expression' ? (calleeName(s) ?? '') : '';
         if (!(PAGE_NAMES.has(name) && s.type === 'identifier') && !(PAGE_CALLS.has(name) && s.type === 'call_expression')) continue;
