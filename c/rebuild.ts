@@ -32,22 +32,33 @@ const NOT_VARIABLES = new Set(
   ).split(' '),
 );
 
+/** The block without comments, strings, character literals and preprocessor lines. */
+function codeOnly(block: string): string {
+  return block
+    .replace(/\/\*[\s\S]*?(\*\/|$)/g, ' ')
+    .replace(/\/\/[^\n]*/g, ' ')
+    .replace(/"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g, ' ')
+    .replace(/^[ \t]*#.*$/gm, ' ');
+}
+
+/** Names declared in code (`T name =`, `struct s *name;`), as far as a regular expression reads them. */
+function declarationsIn(code: string): Set<string> {
+  const declared = new Set<string>();
+  const declaration = /(?:^|[;{}(])\s*(?:(?:const|static|volatile|unsigned|signed|register)\s+)*(?:(?:struct|enum|union)\s+)?[A-Za-z_]\w*[\s*]+([A-Za-z_]\w*)\s*(?=[=;,[)])/gm;
+  for (let m = declaration.exec(code); m; m = declaration.exec(code)) {
+    if (!NOT_VARIABLES.has(m[1]!) && !/^(return|goto|case|else|sizeof)$/.test(code.slice(m.index).trim().split(/\s/)[0] ?? '')) declared.add(m[1]!);
+  }
+  return declared;
+}
+
 /**
  * Identifiers a block reads or writes as variables but does not declare: the parameters and
  * locals of the unseen part of its function. The frame declares them as parameters of an opaque
  * type, so the rules see values flowing in from the caller, which is what an unseen part gives.
  */
 export function freeVariables(block: string, alreadyDeclared: ReadonlySet<string>): string[] {
-  const code = block
-    .replace(/\/\*[\s\S]*?(\*\/|$)/g, ' ')
-    .replace(/\/\/[^\n]*/g, ' ')
-    .replace(/"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g, ' ')
-    .replace(/^[ \t]*#.*$/gm, ' ');
-  const declared = new Set(alreadyDeclared);
-  const declaration = /(?:^|[;{}(])\s*(?:(?:const|static|volatile|unsigned|signed|register)\s+)*(?:(?:struct|enum|union)\s+)?[A-Za-z_]\w*[\s*]+([A-Za-z_]\w*)\s*(?=[=;,[)])/gm;
-  for (let m = declaration.exec(code); m; m = declaration.exec(code)) {
-    if (!NOT_VARIABLES.has(m[1]!) && !/^(return|goto|case|else|sizeof)$/.test(code.slice(m.index).trim().split(/\s/)[0] ?? '')) declared.add(m[1]!);
-  }
+  const code = codeOnly(block);
+  const declared = new Set([...alreadyDeclared, ...declarationsIn(code)]);
   const free: string[] = [];
   const word = /[A-Za-z_]\w*/g;
   for (let m = word.exec(code); m; m = word.exec(code)) {
@@ -308,53 +319,123 @@ export function rebuildFunctionFrames(
   const lines = text.split('\n');
   const known = (line: number): boolean => knownLines.some(([a, b]) => a <= line && line <= b);
   const frames: number[] = [];
-  const blocks = [...knownLines].sort((x, y) => x[0] - y[0]);
-  for (const [start, end] of blocks) {
-    const body = lines.slice(start - 1, end).join('\n');
-    const scan = scanBlock(body);
-    const hint = [...hints].reverse().find((h) => h.line <= start + 3 && h.line >= start - 3) ?? [...hints].reverse().find((h) => h.line <= start);
-    let opens: number;
+  const blocks = [...knownLines].sort((x, y) => x[0] - y[0]).map(([start, end]) => planBlock(lines, start, end, hints));
+  // Hunks of one function (the same section, depths that meet, unseen lines between) share one
+  // frame: declarations and guards of the first reach the second. The unseen lines between them
+  // become a call taking the address of every variable, so no definition reaches across as
+  // certain (they may reassign anything) while declared types and dominating checks do.
+  const chains: Plan[][] = [];
+  for (const b of blocks) {
+    const chain = chains.at(-1);
+    const prev = chain?.at(-1);
+    const gap = prev ? b.start - prev.end - 1 : 0;
+    const joins =
+      !!chain &&
+      !!prev &&
+      prev.closes > 0 &&
+      !b.scan.headerTail &&
+      b.opens > 0 &&
+      b.opens === prev.closes &&
+      !prev.scan.inComment &&
+      !b.scan.startsInComment &&
+      gap >= 1 &&
+      sameFunction(chain[0]!.hint?.section, b.hint?.section) &&
+      Array.from({ length: gap }, (_, i) => prev.end + 1 + i).every((n) => !known(n) && lines[n - 1] === '');
+    if (joins) chain.push(b);
+    else chains.push([b]);
+  }
+  for (const chain of chains) {
+    const first = chain[0]!;
+    const last = chain.at(-1)!;
+    const bodies = chain.map((b) => lines.slice(b.start - 1, b.end).join('\n')).join('\n');
     let header: string | undefined;
-    if (scan.headerTail) {
+    let params: string[] = [];
+    if (first.scan.headerTail) {
       // the block starts inside the parameter list: git's section is the header's first line
-      opens = 0;
-      const open = openHeaderFromSection(hint?.section) ?? 'static void __iovalint_unknown_function(';
+      const open = openHeaderFromSection(first.hint?.section) ?? 'static void __iovalint_unknown_function(';
       // the parameters the block's own part of the header declares are not free
+      const body = lines.slice(first.start - 1, first.end).join('\n');
       const tail = body.slice(0, body.indexOf('{'));
       const declared = new Set([...parameterNames(`${open})`), ...parameterNames(`(${tail.slice(0, tail.lastIndexOf(')'))})`)]);
-      const free = freeVariables(body, declared);
+      const free = freeVariables(bodies, declared);
       header = `${open}${free.map((v) => ` ${UNKNOWN_TYPE} ${v},`).join('')}`;
-    } else {
-      // Kernel style indents function bodies: a block whose first code line is indented starts inside
-      // a function even when its braces balance; a `}` that closes to the lowest depth and is itself
-      // indented closes an inner block, so the function is one level further out.
-      const firstCode = lines.slice(start - 1, end).find((l) => l.trim() !== '' && !/^\s*(\/\*|\*|\/\/)/.test(l));
-      const startsIndented = firstCode !== undefined && /^[ \t]/.test(firstCode);
-      opens = scan.minDepth < 0 ? -scan.minDepth + (scan.lowestCloseIndented ? 1 : 0) : startsIndented ? 1 : 0;
-      if (opens > 0) {
-        const base = headerFromSection(hint?.section) ?? PLACEHOLDER;
-        header = `${withParameters(base, freeVariables(body, parameterNames(base)))} ${'{'.repeat(opens)}${reopening(scan, lines.slice(start - 1, end))}`;
-      }
+      params = [...declared, ...free];
+    } else if (first.opens > 0) {
+      const base = headerFromSection(first.hint?.section) ?? PLACEHOLDER;
+      const free = freeVariables(bodies, parameterNames(base));
+      header = `${withParameters(base, free)} ${'{'.repeat(first.opens)}${reopening(first.scan, lines.slice(first.start - 1, first.end))}`;
+      params = [...parameterNames(base), ...free];
     }
-    const closes = scan.finalDepth + opens;
     if (header !== undefined) {
-      const headerLine = start - 1;
+      const headerLine = first.start - 1;
       if (headerLine < 1 || known(headerLine) || lines[headerLine - 1] !== '') continue;
       lines[headerLine - 1] = header;
       frames.push(headerLine);
     }
-    if (closes > 0) {
-      const footerLine = end + 1;
+    for (let i = 1; i < chain.length; i++) {
+      const prev = chain[i - 1]!;
+      const next = chain[i]!;
+      const seen = [...new Set([...params, ...chain.slice(0, i).flatMap((b) => [...declaredNames(lines.slice(b.start - 1, b.end).join('\n'))])])];
+      const havoc = `${GAP_CALL}(${seen.map((v) => `&${v}`).join(', ')});`;
+      lines[prev.end] = `${cutCompletion(prev.scan)}; ${havoc}${reopening(next.scan, lines.slice(next.start - 1, next.end))}`;
+      frames.push(prev.end + 1);
+    }
+    if (last.closes > 0) {
+      const footerLine = last.end + 1;
       if (footerLine <= lines.length && (known(footerLine) || lines[footerLine - 1] !== '')) continue;
       // `;` first: the block may stop after `if (x)` or `else`, and an empty statement is harmless.
-      const cut = scan.inComment ? '' : `${needsOperand(scan) ? CUT_VALUE : ''}${')'.repeat(Math.max(0, scan.parenFinal))}`;
-      const footer = `${scan.inComment ? '*/ ' : ''}${cut}; ${'}'.repeat(closes)}`;
+      const footer = `${last.scan.inComment ? '*/ ' : ''}${cutCompletion(last.scan)}; ${'}'.repeat(last.closes)}`;
       if (footerLine > lines.length) lines.push(footer);
       else lines[footerLine - 1] = footer;
       frames.push(footerLine);
     }
   }
-  return { text: lines.join('\n'), frames };
+  return { text: lines.join('\n'), frames: frames.sort((x, y) => x - y) };
+}
+
+/** The call that stands for the unseen lines between two hunks of one function. */
+export const GAP_CALL = '__iovalint_unseen';
+
+interface Plan {
+  start: number;
+  end: number;
+  scan: BlockScan;
+  hint: SectionHint | undefined;
+  /** Braces the frame opens before the block, and closes after it. */
+  opens: number;
+  closes: number;
+}
+
+function planBlock(lines: readonly string[], start: number, end: number, hints: readonly SectionHint[]): Plan {
+  const body = lines.slice(start - 1, end).join('\n');
+  const scan = scanBlock(body);
+  const hint = [...hints].reverse().find((h) => h.line <= start + 3 && h.line >= start - 3) ?? [...hints].reverse().find((h) => h.line <= start);
+  let opens = 0;
+  if (!scan.headerTail) {
+    // Kernel style indents function bodies: a block whose first code line is indented starts inside
+    // a function even when its braces balance; a `}` that closes to the lowest depth and is itself
+    // indented closes an inner block, so the function is one level further out.
+    const firstCode = lines.slice(start - 1, end).find((l) => l.trim() !== '' && !/^\s*(\/\*|\*|\/\/)/.test(l));
+    const startsIndented = firstCode !== undefined && /^[ \t]/.test(firstCode);
+    opens = scan.minDepth < 0 ? -scan.minDepth + (scan.lowestCloseIndented ? 1 : 0) : startsIndented ? 1 : 0;
+  }
+  return { start, end, scan, hint, opens, closes: scan.finalDepth + opens };
+}
+
+/** What completes a statement the block cuts at its end: an opaque operand and the open parentheses. */
+function cutCompletion(scan: BlockScan): string {
+  return scan.inComment ? '' : `${needsOperand(scan) ? CUT_VALUE : ''}${')'.repeat(Math.max(0, scan.parenFinal))}`;
+}
+
+/** Two hunks' sections name the same function (both known and equal headers). */
+function sameFunction(a: string | undefined, b: string | undefined): boolean {
+  const ha = headerFromSection(a);
+  return ha !== undefined && ha === headerFromSection(b);
+}
+
+/** Names the block declares (its locals). */
+function declaredNames(block: string): Set<string> {
+  return declarationsIn(codeOnly(block));
 }
 
 /** Git's section as the open start of a header (`bool f(struct device *dev,`), or undefined. */

@@ -29,6 +29,8 @@ import {
   mentionsAny,
   offsetAt,
   unwrapExpression,
+  SIZE_LIKE,
+  isUnseenVariable,
 } from './iova-common.js';
 import { createRule, type RuleContext } from './types.js';
 
@@ -59,6 +61,9 @@ const returnType = (callee: string): string | undefined => contractFor(callee)?.
 /** Some variable the value is made of holds more than 32 bits (a size_t, a u64, a dma_addr_t). */
 function carriesWideValue(a: FunctionAnalysis, node: SyntaxNode, context: RuleContext<MessageId>): boolean {
   return valueSources(a, node, LENGTH_PARTS, 32).some((s) => {
+    // on a partial function: an unseen variable named like a caller's size is a size_t by the
+    // kernel's convention (a report that rests on it names its subject for the engine to judge)
+    if (isUnseenVariable(a, s) && SIZE_LIKE.test(s.text)) return true;
     if (s.type !== 'identifier' && s.type !== 'field_expression') return false;
     if (s.type === 'identifier' && !a.variable(s.text, s.startIndex)) return false; // a constant
     const t = integerTypeOf(a, s, { file: context.file, returnType });
@@ -213,7 +218,10 @@ export const sizeOverflowRule = createRule<MessageId>({
       if (seen.has(f.node.id)) continue;
       seen.add(f.node.id);
       const latent = f.messageId === 'latentWrap';
+      // on a partial function: local when every variable the length is made of is shown
+      const shown = valueSources(a, f.node, LENGTH_PARTS, 32).every((n) => !isUnseenVariable(a, n));
       context.report({
+        ...(fn.partial ? { subject: f.sink ? `${f.sink.callee}(` : f.node.text, ...(shown ? { local: true } : {}) } : {}),
         node: f.node,
         messageId: f.messageId,
         data: { ...f.data, value: f.data.value.replace(/\s+/g, ' ') },
