@@ -2,7 +2,7 @@
 // (`addr > mask`) where the function knows the buffer's size: a buffer that starts below the
 // mask and ends above it passes. Confidence moderate: the address and the size are paired by
 // how the function receives or maps them.
-import { analyze, argumentsOf, calleeName, printExpr, stripCasts, subExpressions, toExpr, usedAsTruth, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { UNKNOWN_TYPE, analyze, argumentsOf, calleeName, printExpr, stripCasts, subExpressions, toExpr, usedAsTruth, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { contractFor } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
 import { constantValue, describeMask, isMaskExpression, observable } from './dma-mask-common.js';
@@ -73,6 +73,9 @@ export default createRule<MessageId>({
         const runnable = runValue !== undefined && accept !== undefined && sizeIsParam && fn.params.some((p) => p.name === address.name);
         const maskText = `0x${(runValue ?? 0n).toString(16)}`;
         context.report({
+          // on a partial function the end may be tested in unseen lines: the engine keeps the report
+          // when the pre-image rebuilt from the same hunks tested this mask and the rule accepted it
+          ...(fn.partial ? { subject: mask.text } : {}),
           node: cmp,
           messageId: 'startOnly',
           data: { check: printExpr(toExpr(cmp)), addr: address.name, size: size, mask: maskValue !== undefined ? describeMask(maskValue) : `\`${printExpr(toExpr(mask))}\`` },
@@ -166,7 +169,9 @@ function addressOf(fn: FunctionInfo, node: SyntaxNode): { name: string; isParam:
  */
 function sizeFor(fn: FunctionInfo, address: { name: string; isParam: boolean }): string | undefined {
   if (address.isParam) {
-    const size = fn.params.find((p) => p.name !== address.name && SIZE_NAME.test(p.name) && SIZE_TYPE.test(p.type));
+    // on a partial function the size parameter may lie past the header git showed: a variable
+    // named like a size that the shown lines read stands in (the frame declared it, typeless)
+    const size = fn.params.find((p) => p.name !== address.name && SIZE_NAME.test(p.name) && (SIZE_TYPE.test(p.type) || (fn.partial && p.type.includes(UNKNOWN_TYPE))));
     return size?.name;
   }
   const a = analyze(fn);

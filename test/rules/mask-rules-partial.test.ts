@@ -21,7 +21,7 @@ function hunkDiff(path: string, start: number, lines: string[]): string {
 }
 
 function review(diff: string) {
-  const changeSet = buildChangeSet(parsePatchInput(diff));
+  const changeSet = buildChangeSet(parsePatchInput(diff, 'hunk.diff'));
   const config = defaultConfig();
   for (const rule of RULES) config.rules[rule.meta.id] = { enabled: true, options: {} };
   return reviewSync(changeSet, { rules: RULES, simulator: false, config });
