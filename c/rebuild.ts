@@ -375,7 +375,13 @@ export function rebuildFunctionFrames(
     for (let i = 1; i < chain.length; i++) {
       const prev = chain[i - 1]!;
       const next = chain[i]!;
-      const seen = [...new Set([...params, ...chain.slice(0, i).flatMap((b) => [...declaredNames(lines.slice(b.start - 1, b.end).join('\n'))])])];
+      const shown = chain.map((b) => lines.slice(b.start - 1, b.end).join('\n'));
+      const before = shown.slice(0, i).join('\n');
+      // A local declared with its value and never assigned in the shown lines keeps it across the
+      // gap (kernel style); other shown locals may have been changed there. Parameters are read as
+      // in a frame of their own (a hunk alone sees an unseen variable as a parameter too).
+      const kept = initialisedOnly(before, shown.join('\n'));
+      const seen = [...declaredNames(before)].filter((v) => !kept.has(v) && !params.includes(v));
       const havoc = `${GAP_CALL}(${seen.map((v) => `&${v}`).join(', ')});`;
       lines[prev.end] = `${cutCompletion(prev.scan)}; ${havoc}${reopening(next.scan, lines.slice(next.start - 1, next.end))}`;
       frames.push(prev.end + 1);
@@ -431,6 +437,19 @@ function cutCompletion(scan: BlockScan): string {
 function sameFunction(a: string | undefined, b: string | undefined): boolean {
   const ha = headerFromSection(a);
   return ha !== undefined && ha === headerFromSection(b);
+}
+
+/** Locals `code` declares with a value (`T x = v;`) and that `all` never assigns again. */
+function initialisedOnly(code: string, all: string): Set<string> {
+  const text = codeOnly(code);
+  const everything = codeOnly(all);
+  const out = new Set<string>();
+  for (const name of declarationsIn(text)) {
+    if (!new RegExp(`[\\s*]${name}\\s*=[^=]`).test(text)) continue;
+    const assignments = everything.match(new RegExp(`(^|[^\\w.>])${name}\\s*([-+*/%&|^]|<<|>>)?=(?!=)|\\+\\+\\s*${name}\\b|\\b${name}\\s*\\+\\+|--\\s*${name}\\b|\\b${name}\\s*--|&\\s*${name}\\b(?!\\s*(->|\\.|\\[))`, 'gm')) ?? [];
+    if (assignments.length <= 1) out.add(name);
+  }
+  return out;
 }
 
 /** Names the block declares (its locals). */

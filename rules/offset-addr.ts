@@ -32,6 +32,7 @@ import {
   isUnseenParameter,
   isUnseenVariable,
   shownTwoStepImplementation,
+  inGranuleOffset,
 } from './iova-common.js';
 import type { SimRequest } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
@@ -237,6 +238,34 @@ function checkCaller(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext
   }
 }
 
+/**
+ * On a partial function whose dma_iova_try_alloc() lies in unseen lines: `X.state.addr +
+ * offset_in_page(phys)` adds to the state's address (which includes the offset of the phys it was
+ * allocated for) the offset of an unseen `phys` again. Reported with the assignment's target as
+ * subject: the engine keeps it when the pre-image published the same target without the sum.
+ */
+function checkUnseenCaller(fn: FunctionInfo, a: FunctionAnalysis, context: RuleContext<MessageId>): void {
+  for (const field of fn.node.descendantsOfType('field_expression')) {
+    if (field.childForFieldName('field')?.text !== 'addr' || !/state$/.test(field.childForFieldName('argument')?.text ?? '')) continue;
+    let sum: SyntaxNode = field;
+    while (sum.parent && (sum.parent.type === 'parenthesized_expression' || (sum.parent.type === 'binary_expression' && /^[+-]$/.test(sum.parent.childForFieldName('operator')?.type ?? '')))) sum = sum.parent;
+    if (sum.id === field.id) continue;
+    const again = additiveTerms(a, sum).find((t) => {
+      const o = t.sign === 1 ? inGranuleOffset(t.node) : undefined;
+      return !!o && /phys/.test(printed(o.of)) && isUnseenVariable(a, unwrapExpression(o.of));
+    });
+    if (!again) continue;
+    const target = sum.parent?.type === 'assignment_expression' ? sum.parent.childForFieldName('left') : undefined;
+    if (!target) continue;
+    context.report({
+      node: sum,
+      messageId: 'callerTwice',
+      data: { offset: again.node.text.replace(/\s+/g, ' ') },
+      subject: target.text,
+    });
+  }
+}
+
 export const offsetAddrRule = createRule<MessageId>({
   meta: {
     id: 'iova/offset-addr',
@@ -260,5 +289,6 @@ export const offsetAddrRule = createRule<MessageId>({
     if (!a.cfg) return;
     if (mentionsAny(fn, [...BASE_ALLOCATORS, ...GRANULE_MAPPERS.keys()]) || (fn.partial && shownTwoStepImplementation(fn))) checkImplementation(fn, a, context);
     if (mentionsAny(fn, ['dma_iova_try_alloc'])) checkCaller(fn, a, context);
+    else if (fn.partial && mentionsAny(fn, ['state'])) checkUnseenCaller(fn, a, context);
   },
 });
