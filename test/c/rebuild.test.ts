@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CUT_VALUE, freeVariables, headerFromSection, rebuildFunctionFrames, scanBlock, scanBraces } from '../../c/rebuild.js';
+import { CUT_VALUE, GAP_CALL, freeVariables, headerFromSection, rebuildFunctionFrames, scanBlock, scanBraces, startsInBracelessBody } from '../../c/rebuild.js';
+import { analyze } from '../../c/analysis.js';
 import { parseFile } from '../../c/parse-file.js';
 
 function sparse(lines: Record<number, string>, total: number): string {
@@ -133,5 +134,64 @@ describe('functions rebuilt from hunks', () => {
     const { parsed } = framedFunctions({ 70: '\t * make sure the caller did not set the flag', 71: '\t */', 72: '\tif (WARN_ON_ONCE(size & FLAG))', 73: '\t\treturn false;' }, 80, 'bool f(size_t size)');
     expect(parsed.errorCount).toBe(0);
     expect(parsed.functions.map((f) => f.name)).toEqual(['f']);
+  });
+
+  it('knows a block that starts with the body of an unseen if, or with else', () => {
+    expect(startsInBracelessBody(['\t\treturn false;', '', '\t/* next */', '\tif (x)'])).toBe(true);
+    expect(startsInBracelessBody(['\telse', '\t\tfree(x);'])).toBe(true);
+    expect(startsInBracelessBody(['\tx = 1;', '\tif (y)', '\t\treturn 0;'])).toBe(false);
+    expect(startsInBracelessBody(['\t\treturn 0;', '\t}', '\ty();'])).toBe(false); // an inner block's end, not a braceless body
+    const { parsed, framed } = framedFunctions({ 10: '\t\treturn false;', 11: '', 12: '\taddr = alloc(size);', 13: '\tif (!addr)', 14: '\t\treturn false;' }, 20, 'bool f(size_t size)');
+    expect(parsed.errorCount).toBe(0);
+    expect(framed[8]).toMatch(new RegExp(`\\{ if \\(${CUT_VALUE}\\)$`));
+    const fn = parsed.functions[0]!;
+    const call = fn.node.descendantsOfType('call_expression').find((c) => c.text.startsWith('alloc'))!;
+    expect(analyze(fn).isReachable(call)).toBe(true);
+  });
+
+  describe('hunks of one function share one frame', () => {
+    const section = 'bool try_alloc(struct device *dev, struct dma_iova_state *state,';
+    const text = sparse(
+      {
+        20: '\tsize_t iova_off;',
+        21: '\tdma_addr_t addr;',
+        22: '\tu32 len;',
+        23: '\tstruct iova_domain *iovad = dev_iovad(dev);',
+        24: '',
+        25: '\tmemset(state, 0, sizeof(*state));',
+        40: '\tlen = iova_align(iovad, size + iova_off);',
+        41: '\taddr = alloc(len);',
+        42: '\tif (!addr)',
+        43: '\t\treturn false;',
+      },
+      50,
+    );
+    const known: Array<[number, number]> = [[20, 25], [40, 43]];
+    const parsed = parseFile('x.c', text, { knownLines: known, sections: [{ line: 20, section }, { line: 40, section }] });
+
+    it('parses as one partial function with the unseen lines as one call', () => {
+      expect(parsed.errorCount).toBe(0);
+      expect(parsed.functions.map((f) => [f.name, f.lines.start, f.lines.end, f.partial])).toEqual([['try_alloc', 19, 44, true]]);
+      const gap = parsed.text.split('\n')[25]!;
+      expect(gap.startsWith(`; ${GAP_CALL}(`)).toBe(true);
+    });
+
+    it('lets declared types reach across, and no shown local that may be reassigned keep its definition', () => {
+      const fn = parsed.functions[0]!;
+      const a = analyze(fn);
+      const len = fn.node.descendantsOfType('identifier').find((i) => i.text === 'len' && i.startPosition.row === 40)!;
+      expect(a.variable('len', len.startIndex)?.type).toBe('u32');
+      // iova_off is declared without its value: the unseen lines may set it
+      const off = fn.node.descendantsOfType('identifier').find((i) => i.text === 'iova_off' && i.startPosition.row === 39)!;
+      expect(a.uniqueDefinition(off)).toBeUndefined();
+      // iovad is declared with its value and never assigned again: it keeps it
+      const iovad = fn.node.descendantsOfType('identifier').find((i) => i.text === 'iovad' && i.startPosition.row === 39)!;
+      expect(a.uniqueDefinition(iovad)?.kind).toBe('init');
+    });
+
+    it('does not join hunks of different functions', () => {
+      const other = parseFile('x.c', text, { knownLines: known, sections: [{ line: 20, section }, { line: 40, section: 'static int other(struct device *dev)' }] });
+      expect(other.functions.map((f) => f.name)).toEqual(['try_alloc', 'other']);
+    });
   });
 });
