@@ -466,6 +466,9 @@ function preKnownLines(change: ChangedFile): Array<[number, number]> | undefined
   return ranges.sort((a, b) => a[0] - b[0]);
 }
 
+/** Why a finding in a function rebuilt from hunks is not simulated. */
+export const PARTIAL_NOTE = 'function only partly shown: rebuilt from hunks (give --tree to simulate it)';
+
 function confirmFindings(
   kept: RawFinding[],
   simulator: SimulatorPort | false,
@@ -475,6 +478,12 @@ function confirmFindings(
   const deadline = Date.now() + config.sim.maxMillis;
   return kept.map(({ finding, request, parsed, fn }) => {
     if (finding.confirmation) return finding; // the simulator's own findings come confirmed
+    if (fn?.partial) {
+      // a run of a function without its unseen lines proves nothing either way: never refuted
+      finding.confirmation = 'unconfirmed';
+      finding.confirmationNote = PARTIAL_NOTE;
+      return finding;
+    }
     if (!request) {
       finding.confirmation = 'unconfirmed';
       finding.confirmationNote = 'the rule asks for no simulation';

@@ -4,7 +4,8 @@
 // found nothing about it there.
 import { describe, expect, it } from 'vitest';
 import { buildChangeSet, parsePatchInput } from '../../patch/index.js';
-import { reviewSync } from '../../review/index.js';
+import { PARTIAL_NOTE, reviewSync } from '../../review/index.js';
+import type { SimulatorPort } from '../../review/simulator-port.js';
 import { createRule, type Rule } from '../../rules/types.js';
 import type { SyntaxNode } from '../../c/types.js';
 
@@ -13,10 +14,10 @@ function calls(node: SyntaxNode, name: string): SyntaxNode[] {
 }
 
 /** Reports `publish(x)` whose argument has no `+ pad`; says `local` or names a subject as asked. */
-function publishRule(mode: 'local' | 'subject' | 'none'): Rule {
+function publishRule(mode: 'local' | 'subject' | 'none', simulate = false): Rule {
   return createRule<'bare'>({
     meta: {
-      id: `test/publish-${mode}`,
+      id: `test/publish-${mode}${simulate ? '-sim' : ''}`,
       severity: 'warning',
       confidence: 'high',
       description: 'publish() of a value without its pad (test rule)',
@@ -34,6 +35,7 @@ function publishRule(mode: 'local' | 'subject' | 'none'): Rule {
           messageId: 'bare',
           data: { arg: arg.text },
           ...(mode === 'local' ? { local: true } : mode === 'subject' ? { subject: 'publish' } : {}),
+          ...(simulate ? { sim: { mode: 'confirm' as const, function: fn.name, expect: { description: 'the pad is missing' } } } : {}),
         });
       }
     },
@@ -122,5 +124,21 @@ describe('reports on partial functions that say what they rest on', () => {
       expect(report.functions.map((f) => [f.name, f.partial])).toEqual([['x_map', false]]);
       expect(report.findings.map((f) => f.line)).toEqual([3]);
     }
+  });
+});
+
+describe('findings on partial functions and the simulator', () => {
+  it('come back unconfirmed with the reason, without a run that could refute them', () => {
+    let calls = 0;
+    const refuteAll: SimulatorPort = {
+      confirm: () => {
+        calls++;
+        return { confirmation: 'refuted', note: 'the guard holds' };
+      },
+    };
+    const report = reviewSync(buildChangeSet(parsePatchInput(DROPPED, 'p.diff')), { rules: [publishRule('local', true)], simulator: refuteAll });
+    expect(calls).toBe(0);
+    expect(report.refuted).toEqual([]);
+    expect(report.findings.map((f) => [f.ruleId, f.confirmation, f.confirmationNote])).toEqual([['test/publish-local-sim', 'unconfirmed', PARTIAL_NOTE]]);
   });
 });

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildChangeSet, parsePatchInput } from '../../patch/index.js';
-import { reviewSync } from '../../review/index.js';
+import { PARTIAL_NOTE, reviewSync } from '../../review/index.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/no-tree');
 
@@ -191,6 +191,20 @@ describe('mission defects in patches reviewed without a tree', () => {
       });
     });
   }
+
+  it('with the simulator every finding stays, unconfirmed, with the reason (partial functions are not run)', () => {
+    const outcomes: Record<string, number> = {};
+    for (const [name, expected] of Object.entries(CASES)) {
+      const report = reviewSync(buildChangeSet(parsePatchInput(read(`${name}.diff`), `${name}.diff`)));
+      expect([name, report.refuted]).toEqual([name, []]);
+      expect([name, ids(report)]).toEqual([name, [...expected].sort()]);
+      for (const f of report.findings) {
+        expect(f.confirmationNote).toBe(PARTIAL_NOTE);
+        outcomes[f.confirmation!] = (outcomes[f.confirmation!] ?? 0) + 1;
+      }
+    }
+    expect(outcomes).toEqual({ unconfirmed: 30 });
+  });
 
   it('every fixture is in the table', () => {
     const listed = new Set(Object.keys(CASES).flatMap((n) => [`${n}.diff`, `${n}.correct.diff`]));
