@@ -366,6 +366,8 @@ export function rebuildFunctionFrames(
       header = `${withParameters(base, free)} ${'{'.repeat(first.opens)}${reopening(first.scan, lines.slice(first.start - 1, first.end))}`;
       params = [...parameterNames(base), ...free];
     }
+    // a block at file scope that starts or ends inside a comment gets the comment's other end
+    if (header === undefined && first.scan.startsInComment) header = '/*';
     if (header !== undefined) {
       const headerLine = first.start - 1;
       if (headerLine < 1 || known(headerLine) || lines[headerLine - 1] !== '') continue;
@@ -385,6 +387,13 @@ export function rebuildFunctionFrames(
       const havoc = `${GAP_CALL}(${seen.map((v) => `&${v}`).join(', ')});`;
       lines[prev.end] = `${cutCompletion(prev.scan)}; ${havoc}${reopening(next.scan, lines.slice(next.start - 1, next.end))}`;
       frames.push(prev.end + 1);
+    }
+    if (last.closes <= 0 && last.scan.inComment) {
+      const footerLine = last.end + 1;
+      if (footerLine <= lines.length && !known(footerLine) && lines[footerLine - 1] === '') {
+        lines[footerLine - 1] = '*/';
+        frames.push(footerLine);
+      }
     }
     if (last.closes > 0) {
       const footerLine = last.end + 1;

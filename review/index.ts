@@ -456,14 +456,50 @@ function subjectKey(ruleId: string, fn: string, subject: string): string {
 
 /** Hunk starts and sections, in post-image ('new') or pre-image ('old') lines, for rebuilding frames. */
 function sectionHints(change: ChangedFile, side: 'new' | 'old'): SectionHint[] {
-  return change.hunks.map((h) => ({ line: side === 'new' ? h.newStart : h.oldStart, ...(h.section ? { section: h.section } : {}) }));
+  if (side === 'old') {
+    const starts = preSeriesStarts(change) ?? [];
+    return change.hunks.flatMap((h, i) => (starts[i] === undefined ? [] : [{ line: starts[i]!, ...(h.section ? { section: h.section } : {}) }]));
+  }
+  return change.hunks.map((h) => ({ line: h.newStart, ...(h.section ? { section: h.section } : {}) }));
 }
 
-/** Pre-image lines the hunks show (a single patch only: a series' hunks are in their own coordinates). */
+/** Pre-image lines the hunks show (in a series: mapped back to the image before its first patch). */
 function preKnownLines(change: ChangedFile): Array<[number, number]> | undefined {
-  if (change.hunks.length === 0 || new Set(change.hunks.map((h) => h.patch)).size > 1) return undefined;
-  const ranges = change.hunks.filter((h) => h.oldLines > 0).map((h): [number, number] => [h.oldStart, h.oldStart + h.oldLines - 1]);
+  const starts = preSeriesStarts(change);
+  if (!starts || change.hunks.length === 0) return undefined;
+  const ranges = change.hunks.flatMap((h, i): Array<[number, number]> => (h.oldLines > 0 ? [[starts[i]!, starts[i]! + h.oldLines - 1]] : []));
   return ranges.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * Where each hunk's pre-image lines sit in the file before the first patch of a series. A hunk of
+ * a later patch counts in the image the earlier patches left: its lines move back by what the
+ * earlier hunks above it added. Undefined when a hunk reads lines an earlier patch wrote (they are
+ * not in the pre-image of the series).
+ */
+function preSeriesStarts(change: ChangedFile): number[] | undefined {
+  const patches = [...new Set(change.hunks.map((h) => h.patch))].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const h of change.hunks) {
+    let first = h.oldStart;
+    let last = h.oldStart + Math.max(h.oldLines, 1) - 1;
+    for (const p of patches.filter((x) => x < h.patch).reverse()) {
+      let shiftFirst = 0;
+      let shiftLast = 0;
+      for (const e of change.hunks) {
+        if (e.patch !== p) continue;
+        const end = e.newStart + e.newLines - 1;
+        if (first <= end && last >= e.newStart) return undefined;
+        if (end < first) shiftFirst += e.newLines - e.oldLines;
+        if (end < last) shiftLast += e.newLines - e.oldLines;
+      }
+      if (shiftFirst !== shiftLast) return undefined;
+      first -= shiftFirst;
+      last -= shiftLast;
+    }
+    out.push(first);
+  }
+  return out;
 }
 
 /** Why a finding in a function rebuilt from hunks is not simulated. */

@@ -194,4 +194,11 @@ describe('functions rebuilt from hunks', () => {
       expect(other.functions.map((f) => f.name)).toEqual(['try_alloc', 'other']);
     });
   });
+
+  it('closes a comment a block at file scope ends inside of, and opens one it starts inside of', () => {
+    const text = sparse({ 1: '// SPDX-License-Identifier: GPL-2.0', 2: '/*', 3: ' * Helpers for DMA.', 10: ' * the end of another comment', 11: ' */', 20: 'static int f(void)', 21: '{', 22: '\treturn 0;', 23: '}' }, 30);
+    const parsed = parseFile('x.c', text, { knownLines: [[1, 3], [10, 11], [20, 23]], sections: [{ line: 1 }, { line: 10 }, { line: 20 }] });
+    expect(parsed.errorCount).toBe(0);
+    expect(parsed.functions.map((f) => [f.name, f.partial])).toEqual([['f', false]]);
+  });
 });

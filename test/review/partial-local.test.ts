@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildChangeSet, parsePatchInput } from '../../patch/index.js';
 import { PARTIAL_NOTE, reviewSync } from '../../review/index.js';
 import type { SimulatorPort } from '../../review/simulator-port.js';
+import { unguardedAllocRule } from './test-rule.js';
 import { createRule, type Rule } from '../../rules/types.js';
 import type { SyntaxNode } from '../../c/types.js';
 
@@ -140,5 +141,28 @@ describe('findings on partial functions and the simulator', () => {
     expect(calls).toBe(0);
     expect(report.refuted).toEqual([]);
     expect(report.findings.map((f) => [f.ruleId, f.confirmation, f.confirmationNote])).toEqual([['test/publish-local-sim', 'unconfirmed', PARTIAL_NOTE]]);
+  });
+});
+
+describe('a series whose earlier patch moved the lines of the same file', () => {
+  it('judges a deleted guard against the pre-image of the series (hunks mapped back through the earlier patch)', () => {
+    const mailOf = (n: number, body: string[]): string =>
+      [`From ${String(n).repeat(40)} Mon Sep 17 00:00:00 2001`, 'From: Ada Fixture <ada@example.org>', `Subject: [PATCH ${n}/2] x`, '', '---', ...body, '-- ', '2.47.1', ''].join('\n');
+    const first = patch(['@@ -2,3 +2,5 @@ static int x_setup(void)', ' \tint a;', ' ', '+\tint b;', '+', ' \treturn 0;']).trimEnd().split('\n');
+    const second = patch([
+      '@@ -122,9 +122,7 @@ static int x_reserve(struct device *dev, size_t size)',
+      ' \tint ret;',
+      ' ',
+      '-\tif (!size)',
+      '-\t\treturn -EINVAL;',
+      ' \tret = guarded_alloc(size);',
+      ' \tif (ret)',
+      ' \t\treturn ret;',
+      ' \tx->ready = true;',
+      ' \treturn 0;',
+    ]).trimEnd().split('\n');
+    const report = reviewSync(buildChangeSet(parsePatchInput(mailOf(1, first) + mailOf(2, second), 'series.mbox')), { rules: [unguardedAllocRule], simulator: false });
+    expect(report.functions.map((f) => [f.name, f.partial])).toContainEqual(['x_reserve', true]);
+    expect(report.findings.map((f) => [f.ruleId, f.line])).toEqual([['test/unguarded-alloc', 124]]);
   });
 });

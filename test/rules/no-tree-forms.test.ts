@@ -2,7 +2,8 @@
 // fixture of fixtures/no-tree/ modifies an existing function that the patch shows only through
 // hunks (three lines of context, git's section line), so the engine rebuilds it as a partial
 // function. Each must yield exactly its rule ids as a plain diff, a format-patch mail, the middle
-// patch of a 3-patch mbox series, and quoted at depth 1 and 2 in a reply with prose around it;
+// patch of a 3-patch mbox series (also after a patch to the same file that moves its lines), and
+// quoted at depth 1 and 2 in a reply with prose around it;
 // its correct version (`.correct.diff`) and the negative controls must yield nothing.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,6 +125,29 @@ function series(diff: string): string {
   ].join('\n');
 }
 
+/** A first patch that adds a line at the top of the same file (the fixture's hunks move down by one). */
+function sameFileSeries(diff: string): string {
+  const path = /^diff --git a\/\S+ b\/(\S+)$/m.exec(diff)![1]!;
+  const first = [
+    `diff --git a/${path} b/${path}`,
+    'index 0a1b2c3..3f2a1c9 100644',
+    `--- a/${path}`,
+    `+++ b/${path}`,
+    '@@ -1,3 +1,4 @@',
+    ' // SPDX-License-Identifier: GPL-2.0-only',
+    ' /*',
+    '+ * Copyright (C) 2026 Ada Fixture',
+    ' * Helpers for DMA through an IOMMU.',
+    '',
+  ].join('\n');
+  const moved = diff.replace(/^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@/gm, (_, a: string, b: string | undefined, c: string, d: string | undefined) => `@@ -${+a + 1}${b ?? ''} +${+c + 1}${d ?? ''} @@`);
+  return [
+    mail(first, '[PATCH 1/3] iommu/dma: add a copyright line', '6666666666666666666666666666666666666666'),
+    mail(moved, '[PATCH 2/3] iommu/dma: rework the reservation path', '7777777777777777777777777777777777777777'),
+    mail(HEADER_PATCH, '[PATCH 3/3] acme: bound the segment count', '8888888888888888888888888888888888888888'),
+  ].join('\n');
+}
+
 /** The format-patch mail quoted `depth` levels deep in a reply, with reviewer prose around and between hunks. */
 function reply(diff: string, depth: 1 | 2): string {
   const quote = (lines: string[], level: number): string[] => lines.map((l) => (l === '' ? '>'.repeat(level).split('').join(' ') : `${'> '.repeat(level)}${l}`));
@@ -157,6 +181,7 @@ const FORMS: Record<string, (diff: string) => string> = {
   'plain diff': (diff) => diff,
   'format-patch mail': (diff) => mail(diff, '[PATCH] iommu/dma: rework the reservation path', '5555555555555555555555555555555555555555'),
   'patch 2/3 of an mbox series': series,
+  'patch 2/3 of a series whose 1/3 changes the same file': sameFileSeries,
   'a reply quoting it at depth 1': (diff) => reply(diff, 1),
   'a reply quoting it at depth 2': (diff) => reply(diff, 2),
 };
