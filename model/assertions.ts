@@ -171,3 +171,78 @@ export function assertTryAllocOutcome(
     opts.line,
   );
 }
+
+/**
+ * mapping-covers-buffer at a successful return: a dma_iova_link made since trace index `since`
+ * failed, its state is still on the IOVA path (reservation live), and the range it was asked to
+ * map is not linked now — success reported over bytes that were never mapped (a swallowed link
+ * failure, D2).
+ */
+export function assertFailedLinksRedone(w: World, dev: DeviceObj, opts: AssertOptions & { since?: number } = {}): RecordedBreach[] {
+  const failed = w.trace.slice(opts.since ?? 0).filter((t) => t.fn === 'dma_iova_link' && /^-\d+$/.test(t.result ?? ''));
+  if (failed.length === 0) return [];
+  return w.assertion(
+    '@assert-links-redone',
+    { dev: dev.id },
+    () => {
+      for (const t of failed) {
+        const state = w.states.find((s) => s.id === t.args.state);
+        const offset = parseBig(t.args.offset);
+        const size = parseBig(t.args.size);
+        if (!state || offset === undefined || size === undefined || size === 0n) continue;
+        const { reservation } = w.stateLifecycle(state, dev);
+        if (!reservation?.live) continue;
+        const end = offset + size;
+        const links = w.liveLinks(state);
+        let cursor = offset;
+        for (const l of links) if (l.offset <= cursor && l.offset + l.size > cursor) cursor = l.offset + l.size;
+        if (cursor >= end) continue;
+        w.breach(
+          'mapping-covers-buffer',
+          `dma_iova_link of [${hex(offset)}, ${hex(end)}) on ${state.id} failed (${t.result}${t.line ? ` at line ${t.line}` : ''}), yet success is returned with ${state.id} still on the IOVA path: IOVA ${hex(state.addr + cursor)} onwards is not mapped`,
+          { state: state.id, offset: hex(offset), size: hex(size) },
+        );
+        return;
+      }
+    },
+    opts.line,
+  );
+}
+
+/**
+ * state-live at a successful return: a state whose IOVA was freed before trace index `before`
+ * (by an earlier user: a stale state handed in) still reads dma_use_iova() true, so the unmap
+ * side will dma_iova_destroy() a freed reservation while the real mappings leak (D1).
+ */
+export function assertNoStaleState(w: World, dev: DeviceObj, opts: AssertOptions & { before: number }): RecordedBreach[] {
+  const stale = w.states.filter((st) => {
+    if (st.rawSize === 0n) return false;
+    const { lifecycle, reservation } = w.stateLifecycle(st, dev);
+    return lifecycle === 'freed' && reservation?.freeCall !== undefined && reservation.freeCall < opts.before;
+  });
+  if (stale.length === 0) return [];
+  return w.assertion(
+    '@assert-state-fresh',
+    { dev: dev.id },
+    () => {
+      for (const st of stale) {
+        const r = w.reservation(st.reservationId);
+        w.breach(
+          'state-live',
+          `success is returned with ${st.id} as an earlier user left it: dma_use_iova() is still true, but its IOVA ${r ? hex(r.base) : hex(st.addr)} was freed by call #${r?.freeCall ?? '?'}; the unmap side will dma_iova_destroy() a stale state (neither dma_iova_try_alloc() nor memset() cleared it)`,
+          { state: st.id },
+        );
+      }
+    },
+    opts.line,
+  );
+}
+
+function parseBig(text: string | undefined): bigint | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return BigInt(text.trim().split(/\s/)[0]!);
+  } catch {
+    return undefined;
+  }
+}

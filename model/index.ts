@@ -4,7 +4,7 @@ export * from './witness.js';
 export { MODEL_VERSION } from './version.js';
 
 export { World, createWorld, KernelOops } from './world.js';
-export type { WorldOptions, ResolvedOptions, Reservation, LinkRecord, OneStepMapping, RecordedBreach, ArgValue } from './world.js';
+export type { WorldOptions, ResolvedOptions, Reservation, LinkRecord, OneStepMapping, RecordedBreach, ArgValue, LiveSnapshot } from './world.js';
 export { KERNEL_PROFILES, MAINLINE_FEATURES } from './features.js';
 export type { KernelFeatures } from './features.js';
 
@@ -71,7 +71,7 @@ export type { ScenarioAxes, ScenarioKey, ScenarioParse, InputCase } from './scen
 export { traceToJson, parseTrace, bigintReplacer, rangePicture } from './trace.js';
 export type { TraceParse } from './trace.js';
 
-export { assertByteAddress, assertBufferCovered, assertPublished, assertTryAllocOutcome } from './assertions.js';
+export { assertByteAddress, assertBufferCovered, assertFailedLinksRedone, assertNoStaleState, assertPublished, assertTryAllocOutcome } from './assertions.js';
 export type { AssertOptions } from './assertions.js';
 
 export { observe, compareOutcomes, runReference, iommu_dma_iova_alloc, REFERENCE_EXTRAS } from './differential.js';

@@ -135,6 +135,23 @@ export function checkLinkPlacement(w: World, state: DmaIovaStateObj, granule: bi
 }
 
 /**
+ * unlink-mirrors-link for a link request: [offset, offset + size) must not overlap a live link of
+ * the same state. Two links over one IOVA range (every range linked at offset 0, D25) map two
+ * buffers at one address — the page table refuses the second (-EEXIST) — and no unlink can
+ * mirror both.
+ */
+export function checkLinkDisjoint(w: World, state: DmaIovaStateObj, offset: bigint, size: bigint): void {
+  const end = offset + size;
+  const clash = w.liveLinks(state).find((l) => size > 0n && l.offset < end && offset < l.offset + l.size);
+  if (!clash) return;
+  w.breach(
+    'unlink-mirrors-link',
+    `the link of [${hex(offset)}, ${hex(end)}) lands on [${hex(clash.offset)}, ${hex(clash.offset + clash.size)}), already linked by call #${clash.linkCall}: two links over one IOVA range, which no unlink can mirror`,
+    { offset: hex(offset), link: hex(clash.offset) },
+  );
+}
+
+/**
  * unlink-mirrors-link (and no-double-free for ranges already unlinked) for an unlink or destroy of
  * [offset, offset + size) with dir/attrs. `whole` (destroy): every live link must be inside.
  */

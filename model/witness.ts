@@ -114,6 +114,12 @@ export interface SimRequest {
    * ["dma_iova_link", "dma_iova_sync"] or ["dma_set_mask_and_coherent"].
    */
   failing?: string[];
+  /**
+   * What the caller did before calling `function` (contract mode, mostly): the simulator sets it
+   * up before each run, marks it "setup" in the trace, and does not count what it holds as
+   * leaked by `function` (the caller owns it).
+   */
+  preconditions?: SimPreconditions;
   /** What confirms the defect (any one of the observations given). */
   expect: {
     /** Any of these invariants breached. */
@@ -133,6 +139,31 @@ export interface SimRequest {
     /** In words, for reports: "size 0 reaches the allocation". */
     description: string;
   };
+}
+
+/**
+ * How a caller left a dma_iova_state before the call: `zero`; `allocated` (try_alloc succeeded,
+ * nothing linked); `linked` (linked and synced over its whole size); `bounced` (linked through
+ * swiotlb: the flag set); `stale` (an earlier user linked, synced and destroyed it without
+ * clearing it: dma_use_iova() still true, its IOVA freed — D1).
+ */
+export type StatePrecondition = 'zero' | 'allocated' | 'linked' | 'bounced' | 'stale';
+
+export interface SimPreconditions {
+  /**
+   * States by parameter name or by the path behind a parameter or local that holds them
+   * ("map->state", "rd->dma_state"; a path also matches a state met at a path with the same
+   * last field, e.g. "iod->dma_state" for blk_mq_rq_to_pdu(req)->dma_state).
+   */
+  states?: Record<string, StatePrecondition>;
+  /** Size a prepared state reserves (C expression over G); default: the request's size, else 3 granules. */
+  size?: string;
+  /**
+   * Functions of the change the caller ran first, in order, on the same objects (parameters
+   * matched by name, the rest from their roles), e.g. the map side before an unmap function.
+   * A run counts only when each returns success.
+   */
+  before?: string[];
 }
 
 export type Confirmation = 'confirmed' | 'refuted' | 'unconfirmed';

@@ -124,6 +124,17 @@ interface Frame {
 
 export type ArgValue = FieldValue | boolean;
 
+/** What was live at one moment (World.liveSnapshot), by identity. */
+export interface LiveSnapshot {
+  reservations: ReadonlySet<number>;
+  /** `${device id}:${iova}:${size}` of page-table extents. */
+  extents: ReadonlySet<string>;
+  /** tlb addresses of bounce slots. */
+  slots: ReadonlySet<bigint>;
+  /** ids of one-step mappings. */
+  mappings: ReadonlySet<number>;
+}
+
 export class World {
   readonly spec: ScenarioSpec;
   readonly dm: DataModel;
@@ -530,20 +541,41 @@ export class World {
   }
 
   /**
-   * Teardown: everything still reserved, mapped or bounced is a leak. Returns the breaches found
-   * now; a second teardown finds nothing new.
+   * What is live now (reservations, page-table extents, bounce slots, one-step mappings): what a
+   * caller set up before the function under test ran, which that function does not own.
    */
-  teardown(): RecordedBreach[] {
+  liveSnapshot(): LiveSnapshot {
+    const extents = new Set<string>();
+    for (const d of this.devices) for (const e of d.domain?.pageTable.all() ?? []) extents.add(`${d.id}:${e.iova}:${e.size}`);
+    return {
+      reservations: new Set([...this.liveReservationSet].map((r) => r.id)),
+      extents,
+      slots: new Set(this.pool.live().map((s) => s.tlbAddr)),
+      mappings: new Set([...this.liveMappingByAddr.values()].map((m) => m.id)),
+    };
+  }
+
+  /**
+   * Teardown: everything still reserved, mapped or bounced is a leak — except what `keep` (a
+   * liveSnapshot taken before the function ran) already held: the caller's, not the function's.
+   * Returns the breaches found now; a second teardown finds nothing new.
+   */
+  teardown(opts: { keep?: LiveSnapshot } = {}): RecordedBreach[] {
     if (this.tornDown) return [];
     this.tornDown = true;
+    const keep = opts.keep;
     const from = this.trace.length;
     this.run(
       '@teardown',
-      {},
+      keep ? { kept: 'what the caller held before the call' } : {},
       () => {
         for (const r of [...this.liveReservationSet]) {
+          if (keep?.reservations.has(r.id)) continue;
           const g = r.domain.granule;
-          this.leak(`IOVA [${hex(r.base)}, ${hex(r.base + r.granules * g)}) reserved for ${r.owner} was never freed`, {
+          const m = /^map(\d+)$/.exec(r.owner);
+          const mapping = m ? this.mappings.find((x) => x.id === Number(m[1])) : undefined;
+          const owner = mapping ? `the dma_map_*() mapping of ${hex(mapping.size)} bytes at ${hex(mapping.dma)}` : r.owner;
+          this.leak(`IOVA [${hex(r.base)}, ${hex(r.base + r.granules * g)}) reserved for ${owner} was never freed`, {
             kind: 'reservation',
             base: hex(r.base),
             granules: hex(r.granules),
@@ -552,6 +584,7 @@ export class World {
         for (const d of this.devices) {
           if (!d.domain) continue;
           for (const e of d.domain.pageTable.all()) {
+            if (keep?.extents.has(`${d.id}:${e.iova}:${e.size}`)) continue;
             this.leak(`${hex(e.size)} bytes still mapped at IOVA ${hex(e.iova)} → phys ${hex(e.phys)} (${d.id})`, {
               kind: 'mapping',
               iova: hex(e.iova),
@@ -560,12 +593,13 @@ export class World {
           }
         }
         for (const s of this.pool.live()) {
+          if (keep?.slots.has(s.tlbAddr)) continue;
           this.leak(`swiotlb slot at ${hex(s.tlbAddr)} (bouncing ${hex(s.size)} bytes of ${hex(s.origAddr)}) never released`, {
             kind: 'bounce',
             tlb: hex(s.tlbAddr),
           });
         }
-        for (const m of [...this.liveMappingByAddr.values()].filter((x) => x.reservationId === undefined && x.bounceId === undefined)) {
+        for (const m of [...this.liveMappingByAddr.values()].filter((x) => x.reservationId === undefined && x.bounceId === undefined && !keep?.mappings.has(x.id))) {
           this.leak(`direct mapping ${hex(m.dma)}+${hex(m.size)} was never unmapped`, { kind: 'direct-map', dma: hex(m.dma) });
         }
       },

@@ -7,6 +7,7 @@ import type { SNode } from './tree.js';
 import { kernelMacros } from '../c/index.js';
 import { PHYS_BASE, type DeviceObj, type DmaIovaStateObj, type PageObj } from '../model/index.js';
 import { BOOL, INT, ULLONG, commonType, intTypeNamed, isInt, promote, sizeT, slong, ulong, UINT, wrapTo, type CType, type IntT } from './ctype.js';
+import { callBlockHelper, isBlockHelper } from './block-helpers.js';
 import { StopRun, unsupported } from './errors.js';
 import { isAllocator, squeeze, type Interpreter } from './interpreter.js';
 import { Cell, SimStruct, intValue, nullPointer, type LValue, type Value } from './values.js';
@@ -22,12 +23,13 @@ const LOGGING = /^(printk|no_printk|trace_printk|pr_(emerg|alert|crit|err|warn|w
 const NO_OPS = /^(might_sleep|might_fault|lockdep_assert.*|spin_(un)?lock.*|raw_spin_(un)?lock.*|read_(un)?lock.*|write_(un)?lock.*|mutex_(un)?lock|rcu_read_(un)?lock.*|local_irq_.*|preempt_(disable|enable).*|barrier|smp_[rw]?mb.*|[rw]?mb|dma_[rw]mb|cond_resched|cpu_relax|kfree|kvfree|kfree_sensitive|kmem_cache_free|mempool_free|devm_kfree|vfree|free_pages?|__free_pages?|put_device|prefetchw?|__builtin_prefetch|kmemleak_.*|trace_[a-z0-9_]+|kasan_.*|kmsan_.*|debug_dma_.*|dma_debug_.*)$/;
 
 export function hasBuiltin(name: string): boolean {
-  return table.has(name) || LOGGING.test(name) || NO_OPS.test(name) || isAllocator(name);
+  return table.has(name) || LOGGING.test(name) || NO_OPS.test(name) || isAllocator(name) || isBlockHelper(name);
 }
 
 export function callBuiltin(ip: Interpreter, name: string, call: SNode, args: SNode[]): Value {
   const f = table.get(name);
   if (f) return f(ip, call, args, name);
+  if (isBlockHelper(name)) return callBlockHelper(ip, name, call, args);
   if (LOGGING.test(name)) return intValue(0n, INT);
   if (NO_OPS.test(name)) {
     if (name === 'put_device' || /^k.*free|vfree|free_page|mempool_free/.test(name)) for (const a of args) ip.evalExpr(a);
@@ -273,6 +275,22 @@ define(['GENMASK', 'GENMASK_ULL', 'GENMASK_U32', 'GENMASK_U64'], (ip, call, args
   const lo = l >= bits || l < 0n ? 0n : (all << l) & all;
   return int(hi & lo, t);
 });
+// byte order (include/linux/byteorder): the CPU is little-endian, so le conversions keep the
+// value at the width; be conversions swap its bytes
+for (const bits of [16, 32, 64] as const) {
+  const t: IntT = { kind: 'int', name: `u${bits}`, bits, signed: false };
+  define([`cpu_to_le${bits}`, `le${bits}_to_cpu`], (ip, call, args) => int(intArg(ip, args, 0, call).v, t));
+  define([`cpu_to_be${bits}`, `be${bits}_to_cpu`], (ip, call, args) => {
+    let v = wrapTo(intArg(ip, args, 0, call).v, t);
+    let out = 0n;
+    for (let i = 0; i < bits / 8; i++) {
+      out = (out << 8n) | (v & 0xffn);
+      v >>= 8n;
+    }
+    return int(out, t);
+  });
+}
+
 define('lower_32_bits', (ip, call, args) => int(intArg(ip, args, 0, call).v & 0xffff_ffffn, { kind: 'int', name: 'u32', bits: 32, signed: false }));
 define('upper_32_bits', (ip, call, args) => {
   const x = intArg(ip, args, 0, call);
@@ -373,6 +391,8 @@ define('memset', (ip, call, args) => {
   } else if (target.k === 'cell') {
     if (target.cell.bound) throw unsupported('memset of a model object through a field', ip.line(call));
     target.cell.v = target.cell.t.kind === 'unknown' ? intValue(0n, ulong(ip.arch)) : fill(target.cell.t);
+    // a member of a struct the change does not define: it may be an object (a zeroed state)
+    if (target.cell.t.kind === 'unknown' && c === 0n) target.cell.zeroFilled = true;
   } else if (target.k === 'elem') {
     if (c !== 0n || target.index !== 0) throw unsupported('memset of part of an array', ip.line(call));
     target.arr.elems.length = 0;
@@ -551,6 +571,7 @@ function allocate(ip: Interpreter, name: string, call: SNode, args: SNode[]): Va
   if (failing) return injectedNull(ip, name, call, { kind: 'void' });
   const s = new SimStruct('?', `${name}()@${line}`, false);
   s.zeroed = /kzalloc|kcalloc|zalloc|kvcalloc|kvzalloc/.test(name);
+  s.allocated = true;
   return { k: 'ptr', p: { k: 'struct', s }, to: { kind: 'void' } };
 }
 

@@ -6,7 +6,7 @@
 import { pageSizeOf } from './types.js';
 import { contractFor, DEFAULT_SCENARIO, evalInput, type ScenarioSpec, type SimRequest } from '../model/index.js';
 import { candidateScenarios } from './scenarios.js';
-import { emptyInputs, execute, type ExecuteResult, type InputSpec, type StatePrep } from './execute.js';
+import { emptyInputs, execute, type BeforeCall, type ExecuteResult, type InputSpec, type StatePrep } from './execute.js';
 import { checkExpect } from './expect.js';
 import { finishRun } from './finish.js';
 import { analyzeParams, paramForKey, roleOfKey, type ParamInfo } from './params.js';
@@ -16,7 +16,7 @@ import { buildWitness, shortInputs } from './witness.js';
 import type { SimOutcome, SimSettings } from './types.js';
 import { isAllocator, lineText } from './interpreter.js';
 
-const STATE_PREPS: readonly StatePrep[] = ['zero', 'allocated', 'linked', 'bounced'];
+const STATE_PREPS: readonly StatePrep[] = ['zero', 'allocated', 'linked', 'bounced', 'stale'];
 
 export interface Target {
   program: Program;
@@ -27,6 +27,32 @@ export interface Target {
 export function placeInputs(request: SimRequest, params: readonly ParamInfo[], cf: ChangeFunctionLike, program?: Program): { inputs: InputSpec; constraints: Partial<ScenarioSpec> } | { error: string } {
   const inputs = emptyInputs();
   const constraints: Partial<ScenarioSpec> = { ...request.scenario };
+  // Contract mode asks about the lifecycle, not arithmetic edges: sizes as given (no granule
+  // neighbourhood), states reserved for a few granule-aligned segments at an aligned phys.
+  const contract = request.mode === 'contract';
+  const sizeCompanions = contract ? (): string[] => [] : granuleCompanions;
+  if (contract) {
+    // two granule-sized segments: what counts and invented lengths add up to (2 × G)
+    inputs.setupSize = request.preconditions?.size ?? '2*G';
+    inputs.setupPhys = 'PHYS_BASE';
+    for (const p of params) {
+      if (p.t.kind !== 'int') continue;
+      if (p.role === 'size') inputs.params.set(p.name, [request.preconditions?.size ?? '2*G']);
+      if (p.role === 'phys') inputs.params.set(p.name, ['PHYS_BASE']);
+    }
+    inputs.contract = true;
+  } else if (request.preconditions?.size) inputs.setupSize = request.preconditions.size;
+  for (const [key, prep] of Object.entries(request.preconditions?.states ?? {})) {
+    if (!STATE_PREPS.includes(prep)) return { error: `preconditions: state ${key}: '${prep}' is not one of ${STATE_PREPS.join(', ')}` };
+    const p = params.find((q) => q.name === key.replace(/^\*/, ''));
+    if (p) {
+      const isState = p.t.kind === 'ptr' && p.t.to.kind === 'struct' && p.t.to.name === 'dma_iova_state';
+      if (!isState) return { error: `preconditions: ${key} is a ${p.typeText}, not a struct dma_iova_state *` };
+      inputs.states.set(p.name, prep);
+      if (prep === 'bounced') Object.assign(constraints, { untrusted: true, pci: true, iommu: true });
+    } else if (/->|\./.test(key)) inputs.statePaths.set(key, prep);
+    else return { error: `preconditions: ${cf.fn.name} has no parameter ${key} and it is not a path` };
+  }
   for (const [key, expr] of Object.entries(request.inputs ?? {})) {
     const p = paramForKey(params, key);
     if (p) {
@@ -67,7 +93,7 @@ export function placeInputs(request: SimRequest, params: readonly ParamInfo[], c
     return { error: `input ${key}: ${cf.fn.name} has no parameter named ${key} or playing that role` };
   }
   const stateParam = params.find((q) => q.t.kind === 'ptr' && q.t.to.kind === 'struct' && q.t.to.name === 'dma_iova_state');
-  if (stateParam && !inputs.states.has(stateParam.name) && !inputs.states.has('state') && !inputs.stateDefault) {
+  if (stateParam && !inputs.states.has(stateParam.name) && !inputs.states.has('state') && !inputs.stateDefault && !request.preconditions?.states) {
     const implied = impliedStatePrep(cf, program);
     if (implied) inputs.stateDefault = implied;
   }
@@ -78,7 +104,7 @@ export function placeInputs(request: SimRequest, params: readonly ParamInfo[], c
  * The state a function that is handed one expects: none to prepare when it allocates it itself;
  * allocated for one that links or frees; linked (and synced) for one that syncs or unlinks.
  */
-function impliedStatePrep(cf: ChangeFunctionLike, program: Program | undefined): StatePrep | undefined {
+export function impliedStatePrep(cf: ChangeFunctionLike, program: Program | undefined): StatePrep | undefined {
   const names = new Set<string>();
   const visit = (f: ChangeFunctionLike, depth: number): void => {
     for (const c of f.fn.body?.descendantsOfType('call_expression') ?? []) {
@@ -89,10 +115,15 @@ function impliedStatePrep(cf: ChangeFunctionLike, program: Program | undefined):
     }
   };
   visit(cf, 0);
-  const writesState = /->\s*(addr|__size)\s*=[^=]/.test(cf.fn.body?.text ?? '');
+  // a patched try_alloc writes the state's own fields (`state->addr = ...`), not a copy of them
+  const stateNames = cf.fn.params.filter((p) => /\bdma_iova_state\b/.test(p.type)).map((p) => p.name);
+  const body = cf.fn.body?.text ?? '';
+  const writesState = stateNames.some((n) => new RegExp(`\\b${n}\\s*->\\s*(addr|__size)\\s*=[^=]`).test(body)) || /\b__size\s*=[^=]/.test(body);
   if (names.has('dma_iova_try_alloc') || names.has('iommu_dma_alloc_iova') || writesState) return undefined;
+  // a function that links is handed a reservation to link into (linking over the caller's links fails)
+  if (names.has('dma_iova_link')) return 'allocated';
   if (['dma_iova_sync', 'dma_iova_unlink', 'dma_iova_destroy'].some((n) => names.has(n))) return 'linked';
-  if (['dma_iova_link', 'dma_iova_free', 'dma_iova_size', 'dma_use_iova', 'iommu_dma_free_iova'].some((n) => names.has(n))) return 'allocated';
+  if (['dma_iova_free', 'dma_iova_size', 'dma_use_iova', 'iommu_dma_free_iova'].some((n) => names.has(n))) return 'allocated';
   return undefined;
 }
 
@@ -127,7 +158,7 @@ function contractRoles(fn: string): Array<string | undefined> | undefined {
  * too: a size with bit 63 set also as the largest values (which wrap when aligned), any other
  * non-zero size also at the granule boundaries (1, 2, G-1, G, G+1 bytes).
  */
-function sizeCompanions(expr: string): string[] {
+function granuleCompanions(expr: string): string[] {
   const v = evalInput(expr, DEFAULT_SCENARIO);
   if (v === undefined || v === 0n) return [];
   if (BigInt.asUintN(64, v) >= 1n << 63n) return ['SIZE_MAX - G + 1', 'SIZE_MAX'].filter((e) => e !== expr);
@@ -166,7 +197,19 @@ interface Tally {
   representativeRuns: number;
   scenarios: number;
   firstRepresentative?: ExecuteResult;
+  keyApproximations: string[];
+  /** Some run released a mapping or reservation (unmap, unlink, destroy, free). */
+  released?: boolean;
 }
+
+/** Does the model function release something (a mapping, linked range, reservation)? */
+function releases(fn: string): boolean {
+  const c = contractFor(fn);
+  return !!c && c.categories.some((k) => k === 'unmaps' || k === 'unlinks' || k === 'frees-iova');
+}
+
+/** Invariants only a release can break: where no run releases anything, they cannot show. */
+const RELEASE_INVARIANTS: ReadonlySet<string> = new Set(['no-double-free', 'unlink-mirrors-link', 'free-mirrors-alloc']);
 
 /** Which calls fail: none (confirm mode), or each named callee at each of its calls in turn (contract mode). */
 export type FailStrategy = { kind: 'none' } | { kind: 'all'; callees: readonly string[] } | { kind: 'each'; callees: readonly string[] };
@@ -187,60 +230,71 @@ export function explore(
   const params = analyzeParams(cf, program, 64);
   const placed = placeInputs(request, params, cf, program);
   if ('error' in placed) return { confirmation: 'unconfirmed', note: placed.error };
+  const before: BeforeCall[] = [];
+  for (const name of request.preconditions?.before ?? []) {
+    const b = program.fn(name);
+    if (!b) return { confirmation: 'unconfirmed', note: `preconditions: ${name}, which the caller runs first, is not defined in the change` };
+    before.push({ cf: b, params: analyzeParams(b, program, 64) });
+  }
+  let preconditionFailures = 0;
   const budgets = budgetsFor(settings);
-  const tally: Tally = { runs: 0, stops: [], approximations: [], problems: [], representativeRuns: 0, scenarios: 0 };
+  const tally: Tally = { runs: 0, stops: [], approximations: [], problems: [], representativeRuns: 0, scenarios: 0, keyApproximations: [] };
   const teardown = request.expect.invariants?.includes('no-leak') ?? false;
   const keys = Object.keys(request.inputs ?? {}).map((k) => paramForKey(params, k)?.name ?? k);
   let representativesDone = true;
   let scenarioIndex = 0;
-
-  /** All choice sequences of one scenario under one failure plan; 'found' ends the search. */
-  /** Most calls of each callee in any run of the plan without failures (how many call points to fail in turn). */
+  /** Most calls of each callee in any run (how many call points to fail in turn, contract mode). */
   const callPoints = new Map<string, number>();
-  const runPlan = (spec: ScenarioSpec, representative: boolean, failPlan: FailPlan): { found?: SimOutcome; reached: boolean; exhausted: boolean } => {
-    let prefix: number[] | undefined = [];
-    let reached = false;
-    const baseline = failPlan.size === 0;
-    while (prefix) {
-      if (tally.runs >= settings.maxRuns) {
-        tally.budget = `run budget (${settings.maxRuns} runs) used up`;
-        return { reached, exhausted: true };
-      }
-      if (Date.now() > settings.deadline) {
-        tally.budget = 'the review time budget ran out';
-        return { reached, exhausted: true };
-      }
-      const result = execute({ program, cf, params, spec, inputs: placed.inputs, budgets, pageSize: pageSizeOf(spec, settings.pageSize), failPlan, prefix });
-      tally.runs++;
-      if (representative) tally.representativeRuns++;
-      if (representative && !tally.firstRepresentative && result.returned !== undefined) tally.firstRepresentative = result;
-      finishRun(result, opts.mode, { teardownOnFailure: teardown });
-      const check = checkExpect(result, request.expect);
-      if (check.observed) {
-        const inputsText = shortInputs(result, keys);
-        const failing = [...failPlan.entries()].map(([f, k]) => `${f}${k === 'all' ? '' : ` (call ${Number(k) + 1})`} failing`).join(', ');
-        const summary = [inputsText, failing].filter(Boolean).join(', ') + (inputsText || failing ? ': ' : '') + check.observed.text;
-        return { found: { confirmation: 'confirmed', witness: buildWitness(result, summary, check.observed.breach), note: request.expect.description || oneLine(summary) }, reached: true, exhausted: false };
-      }
-      if (result.run.injectedFailures > 0) reached = true;
-      if (baseline) {
-        const counts = new Map<string, number>();
-        for (const c of result.run.calls) {
-          counts.set(c.fn, (counts.get(c.fn) ?? 0) + 1);
-          if (c.via === 'builtin' && isAllocator(c.fn)) counts.set('allocations', (counts.get('allocations') ?? 0) + 1);
-        }
-        for (const [fn, n] of counts) callPoints.set(fn, Math.max(callPoints.get(fn) ?? 0, n));
-      }
-      const stop = result.stop ? `${result.stop.kind === 'unsupported' ? 'unsupported construct: ' : ''}${result.stop.message}` : result.internalError ? `simulator error: ${result.internalError}` : undefined;
-      if (representative) {
-        if (stop && !tally.stops.includes(stop)) tally.stops.push(stop);
-        for (const a of result.run.approximations) if (!tally.approximations.includes(a)) tally.approximations.push(a);
-        if (check.problem && !tally.problems.includes(check.problem)) tally.problems.push(check.problem);
-      }
-      prefix = result.nextPrefix;
+  const maxRuns = opts.mode === 'contract' ? Math.max(settings.maxRuns * 4, 64) : settings.maxRuns;
+  /** One run of `spec` under `cursor`'s failure plan, following its choice prefix. */
+  const runOne = (spec: ScenarioSpec, representative: boolean, cursor: Cursor): 'found' | 'budget' | 'ran' => {
+    if (tally.runs >= maxRuns) {
+      tally.budget = `run budget (${maxRuns} runs) used up`;
+      return 'budget';
     }
-    return { reached, exhausted: false };
+    if (Date.now() > settings.deadline) {
+      tally.budget = 'the review time budget ran out';
+      return 'budget';
+    }
+    const failPlan = cursor.plan;
+    const result = execute({ program, cf, params, spec, inputs: placed.inputs, budgets, pageSize: pageSizeOf(spec, settings.pageSize), failPlan, prefix: cursor.prefix!, before });
+    tally.runs++;
+    if (result.run.preconditionFailed && !result.stop && !result.internalError) {
+      // the caller's setup did not succeed on this choice: the function was not called
+      preconditionFailures++;
+      cursor.prefix = result.nextPrefix;
+      return 'ran';
+    }
+    if (representative) tally.representativeRuns++;
+    if (representative && !tally.firstRepresentative && result.returned !== undefined) tally.firstRepresentative = result;
+    finishRun(result, opts.mode, { teardownOnFailure: teardown });
+    const check = checkExpect(result, request.expect);
+    if (check.observed) {
+      const inputsText = shortInputs(result, keys);
+      const failing = [...failPlan.entries()].map(([f, k]) => `${f}${k === 'all' ? '' : ` (call ${Number(k) + 1})`} failing`).join(', ');
+      const summary = [inputsText, failing].filter(Boolean).join(', ') + (inputsText || failing ? ': ' : '') + check.observed.text;
+      found = { confirmation: 'confirmed', witness: buildWitness(result, summary, check.observed.breach), note: request.expect.description || oneLine(summary) };
+      return 'found';
+    }
+    if (result.run.injectedFailures > 0) cursor.reached = true;
+    const counts = new Map<string, number>();
+    for (const c of result.run.calls) {
+      counts.set(c.fn, (counts.get(c.fn) ?? 0) + 1);
+      if (c.via === 'builtin' && isAllocator(c.fn)) counts.set('allocations', (counts.get('allocations') ?? 0) + 1);
+    }
+    for (const [fn, n] of counts) callPoints.set(fn, Math.max(callPoints.get(fn) ?? 0, n));
+    const stop = result.stop ? `${result.stop.kind === 'unsupported' ? 'unsupported construct: ' : ''}${result.stop.message}` : result.internalError ? `simulator error: ${result.internalError}` : undefined;
+    if (representative) {
+      if (stop && !tally.stops.includes(stop)) tally.stops.push(stop);
+      for (const a of result.run.approximations) if (!tally.approximations.includes(a)) tally.approximations.push(a);
+      for (const a of result.run.keyApproximations) if (!tally.keyApproximations.includes(a)) tally.keyApproximations.push(a);
+      if (check.problem && !tally.problems.includes(check.problem)) tally.problems.push(check.problem);
+    }
+    if (result.run.calls.some((c) => c.via === 'model' && !c.injected && releases(c.fn))) tally.released = true;
+    cursor.prefix = result.nextPrefix;
+    return 'ran';
   };
+  let found: SimOutcome | undefined;
 
   for (const { spec, representative } of candidateScenarios(placed.constraints)) {
     if (opts.representativesOnly !== undefined && scenarioIndex >= opts.representativesOnly) break;
@@ -248,43 +302,54 @@ export function explore(
     // Every representative run completed cleanly: the grid beyond them is not needed to refute.
     if (!representative && representativesDone && tally.stops.length === 0 && tally.approximations.length === 0 && tally.problems.length === 0) break;
     tally.scenarios++;
-    const plans: FailPlan[] = [];
-    if (opts.fail.kind === 'none') plans.push(new Map());
-    else if (opts.fail.kind === 'all') plans.push(new Map(opts.fail.callees.map((c) => [c, 'all' as const])));
-    else plans.push(new Map());
-    let stopAll = false;
-    const tryPlan = (plan: FailPlan): boolean => {
-      const r = runPlan(spec, representative, plan);
-      if (r.found) {
-        found = r.found;
-        return true;
-      }
-      if (r.exhausted) {
-        if (representative) representativesDone = false;
-        stopAll = true;
-        return true;
-      }
-      return r.reached;
+    const cursors: Cursor[] = [];
+    const planned = new Set<string>();
+    const addPlan = (plan: FailPlan): void => {
+      const key = [...plan.entries()].map(([f, k]) => `${f}:${k}`).join(',');
+      if (planned.has(key)) return;
+      planned.add(key);
+      cursors.push({ plan, prefix: [], reached: false });
     };
-    let found: SimOutcome | undefined;
-    for (const plan of plans) {
-      tryPlan(plan);
-      if (found || stopAll) break;
-    }
-    if (!found && !stopAll && opts.fail.kind === 'each') {
-      for (const callee of opts.fail.callees) {
-        const points = Math.min(callPoints.get(callee) ?? 0, 64);
-        for (let k = 0; k < points; k++) {
-          const reached = tryPlan(new Map([[callee, k]]));
-          if (found || stopAll || !reached) break;
+    if (opts.fail.kind === 'all') addPlan(new Map(opts.fail.callees.map((c) => [c, 'all' as const])));
+    else addPlan(new Map());
+    const failEach = opts.fail.kind === 'each' ? opts.fail.callees : [];
+    // Contract mode: every failure point gets its first run early (round robin over the plans), so
+    // a choice tree too large to finish under one plan does not starve the others.
+    let outcome: 'found' | 'budget' | undefined;
+    for (let round = 0; !outcome; round++) {
+      let ranAny = false;
+      for (const cursor of [...cursors]) {
+        if (!cursor.prefix) continue;
+        const r = runOne(spec, representative, cursor);
+        ranAny = true;
+        if (r !== 'ran') {
+          outcome = r;
+          break;
         }
-        if (found || stopAll) break;
+        for (const callee of failEach) {
+          const points = Math.min(callPoints.get(callee) ?? 0, 64);
+          for (let k = 0; k < points; k++) addPlan(new Map([[callee, k]]));
+        }
       }
+      if (!ranAny) break;
     }
-    if (found) return found;
-    if (stopAll) break;
+    if (outcome === 'found') return found!;
+    if (outcome === 'budget') {
+      if (representative) representativesDone = false;
+      break;
+    }
+  }
+  if (tally.runs > 0 && preconditionFailures === tally.runs) {
+    return { confirmation: 'unconfirmed', note: `the caller's setup never succeeded (${request.preconditions?.before?.join(', ')}): ${cf.fn.name} was not run` };
   }
   return verdict(target, request, tally, representativesDone, params);
+}
+
+interface Cursor {
+  plan: FailPlan;
+  /** The next run's choice prefix; undefined when every choice sequence was run. */
+  prefix: number[] | undefined;
+  reached: boolean;
 }
 
 function verdict(target: Target, request: SimRequest, tally: Tally, representativesDone: boolean, params: readonly ParamInfo[]): SimOutcome {
@@ -292,8 +357,16 @@ function verdict(target: Target, request: SimRequest, tally: Tally, representati
   if (tally.runs === 0) return { confirmation: 'unconfirmed', note: tally.budget ?? 'no scenario to run' };
   if (tally.problems.length) return { confirmation: 'unconfirmed', note: `${tally.problems[0]}` };
   if (tally.stops.length) return { confirmation: 'unconfirmed', note: `${tally.stops[0]}${tally.stops.length > 1 ? ` (and ${tally.stops.length - 1} more)` : ''}` };
-  if (tally.budget && !representativesDone) return { confirmation: 'unconfirmed', note: `${tally.budget} after ${tally.runs} runs without showing it` };
-  if (tally.approximations.length) return { confirmation: 'unconfirmed', note: `not shown in ${tally.runs} runs, but not exhaustive: ${tally.approximations[0]}` };
+  const releaseOnly = request.mode === 'contract' && !!request.expect.invariants?.length && request.expect.invariants.every((i) => RELEASE_INVARIANTS.has(i));
+  if (releaseOnly && !tally.released && tally.keyApproximations.length === 0 && (tally.budget || tally.approximations.length)) {
+    return {
+      confirmation: 'unconfirmed',
+      note: `no run of ${target.cf.fn.name} releases anything (no dma_unmap_*(), dma_iova_unlink/destroy/free()): ${request.expect.invariants!.join(', ')} can only break where the mappings are released, which is not in the change`,
+    };
+  }
+  const why = tally.keyApproximations[0] ?? tally.approximations[0];
+  if (tally.budget && !representativesDone) return { confirmation: 'unconfirmed', note: `${tally.budget} after ${tally.runs} runs without showing it${why ? `; not exhaustive: ${why}` : ''}` };
+  if (tally.approximations.length) return { confirmation: 'unconfirmed', note: `not shown in ${tally.runs} runs, but not exhaustive: ${why}` };
   const first = tally.firstRepresentative;
   const sampled = params.filter((p) => p.t.kind === 'int' && !(request.inputs && (p.name in request.inputs || (p.role && p.role in request.inputs))));
   const sampledText = sampled.length ? `; ${sampled.map((p) => p.name).join(', ')} took representative values` : '';

@@ -12,6 +12,7 @@ import {
   type ModelObject,
   type ObservedOutcome,
   type ScenarioSpec,
+  type StatePrecondition,
   type World,
 } from '../model/index.js';
 import { ChoiceTracker } from './choices.js';
@@ -20,12 +21,14 @@ import { StopRun } from './errors.js';
 import { evaluateText } from './expressions.js';
 import { Interpreter, describeValue } from './interpreter.js';
 import { newModelObjectFor, modelStructKind } from './model-bridge.js';
+import { judgeSuccess } from './finish.js';
 import { defaultCases, type ParamInfo } from './params.js';
+import { parseExpressionSnippet } from './program.js';
 import type { ChangeFunctionLike, Program } from './program.js';
 import { Run, type Budgets, type FailPlan } from './run.js';
 import { Cell, SimStruct, nullPointer, type Value } from './values.js';
 
-export type StatePrep = 'zero' | 'allocated' | 'linked' | 'bounced';
+export type StatePrep = StatePrecondition;
 
 export interface InputSpec {
   /** Parameter name → candidate C expressions (each is tried; the first is the default). */
@@ -38,10 +41,23 @@ export interface InputSpec {
   stateDefault?: StatePrep;
   /** The buffer a prepared state is allocated (and linked) for, when no parameter holds it (candidates). */
   stateBuffer: { phys?: string[]; size?: string[] };
+  /** States behind parameters or locals, by path ("map->state"), prepared when first met. */
+  statePaths: Map<string, StatePrep>;
+  /** Size and phys a prepared state reserves when no parameter gives them (C expressions). */
+  setupSize?: string;
+  setupPhys?: string;
+  /** Contract mode: lifecycle runs take granule-aligned sizes and phys (also in functions run first). */
+  contract?: boolean;
 }
 
 export function emptyInputs(): InputSpec {
-  return { params: new Map(), fields: new Map(), states: new Map(), stateBuffer: {} };
+  return { params: new Map(), fields: new Map(), states: new Map(), stateBuffer: {}, statePaths: new Map() };
+}
+
+/** A function of the change the caller runs first (preconditions.before), with its parameters. */
+export interface BeforeCall {
+  cf: ChangeFunctionLike;
+  params: readonly ParamInfo[];
 }
 
 export interface ExecutePlan {
@@ -56,6 +72,8 @@ export interface ExecutePlan {
   prefix: readonly number[];
   /** Observe the call for differential mode (return, state, reservations, mappings, warnings). */
   observeState?: boolean;
+  /** Functions the caller ran first on the same objects (preconditions.before). */
+  before?: readonly BeforeCall[];
 }
 
 export interface BoundInput {
@@ -89,11 +107,21 @@ export function execute(plan: ExecutePlan): ExecuteResult {
   const choices = new ChoiceTracker(plan.prefix);
   const fieldValues = new Map<string, Value>();
   const run = new Run(world, spec, choices, plan.budgets, plan.failPlan ?? new Map(), fieldValues, plan.pageSize);
+  if (plan.inputs.contract) {
+    const total = evaluateText(plan.inputs.setupSize ?? '2*G', spec, program, new Map(), plan.pageSize);
+    run.contract = { total: total.ok && total.value.k === 'int' ? total.value.v : 2n * BigInt(spec.granule) };
+  }
   const ip = new Interpreter(run, program);
   const retType = parseTypeText(cf.fn.returnType, spec.arch);
   const result: ExecuteResult = { plan, world, run, ip, inputs: [], retType };
   try {
-    const args = bindParameters(plan, ip, result.inputs, fieldValues);
+    const bound = bindParameters(plan, ip, result.inputs, fieldValues);
+    const args = bound.args;
+    setUpCaller(plan, ip, bound, result.inputs);
+    if (run.preconditionFailed) {
+      result.nextPrefix = choices.nextPrefix();
+      return result;
+    }
     ip.entryValues = new Map(result.inputs.map((b) => [b.name, b.value]));
     const call = (): Value => ip.callFunction(cf, args);
     if (plan.observeState) {
@@ -124,7 +152,79 @@ export function execute(plan: ExecutePlan): ExecuteResult {
 /** Values of input expressions that name no parameter, by scenario and text. */
 const constantInputs = new Map<string, Value>();
 
-function bindParameters(plan: ExecutePlan, ip: Interpreter, out: BoundInput[], fieldValues: Map<string, Value>): Value[] {
+interface Bound {
+  args: Value[];
+  bindings: Map<string, Value>;
+  phys: Value | undefined;
+  size: Value | undefined;
+}
+
+/**
+ * The caller's part before the call: states behind parameters prepared (eagerly when the path
+ * starts at a parameter, else when the code first meets them), the functions it runs first, then
+ * a snapshot of what is live — the caller's, not leaked by the function under test.
+ */
+function setUpCaller(plan: ExecutePlan, ip: Interpreter, bound: Bound, inputsOut: BoundInput[]): void {
+  const run = ip.run;
+  const w = run.world;
+  run.prepareState = (obj, prep) => prepareState(w, obj, prep as StatePrep, bound.phys, bound.size, setupSizeOf(plan, ip, bound));
+  for (const [path, prep] of plan.inputs.statePaths) run.pendingStates.set(path.replace(/\s+/g, '').replace(/\./g, '->').replace(/^&/, ''), prep);
+  for (const path of [...run.pendingStates.keys()]) {
+    const root = path.split('->')[0]!;
+    if (!bound.bindings.has(root) || !path.includes('->')) continue;
+    const parsed = parseExpressionSnippet(`&(${path})`);
+    if (!parsed) continue;
+    const v = ip.evaluateWith(parsed.cf, bound.bindings, parsed.node);
+    // a field of a struct the change does not define: it is the state the precondition names
+    if (v.k === 'ptr' && v.p && run.pendingStates.has(path)) ip.bindPointer(v.p, 'dma_iova_state');
+  }
+  for (const b of plan.before ?? []) {
+    const args = b.params.map((p) => {
+      const same = bound.bindings.get(p.name);
+      if (same) return same;
+      const t = parseTypeText(p.typeText, plan.spec.arch);
+      if (isInt(t)) {
+        const contractDefault = plan.inputs.contract ? (p.role === 'size' ? (plan.inputs.setupSize ?? '2*G') : p.role === 'phys' ? 'PHYS_BASE' : undefined) : undefined;
+        const expr = contractDefault ?? defaultCases(p.role)?.[0] ?? '0';
+        const r = evaluateText(expr, plan.spec, plan.program, bound.bindings, plan.pageSize);
+        if (!r.ok) throw new StopRun('unsupported', `preconditions: ${b.cf.fn.name}'s ${p.name}: ${r.error}`);
+        const v = ip.convert(r.value, t, plan.program.mirror(b.cf));
+        inputsOut.push({ name: `${b.cf.fn.name}:${p.name}`, value: v, ...(isPlainNumber(expr) ? {} : { expr }) });
+        return v;
+      }
+      return pointerParameter({ ...p, t }, ip, plan, bound.phys, bound.size);
+    });
+    run.suspendFailures = true;
+    let returned: Value;
+    try {
+      returned = ip.callFunction(b.cf, args);
+    } finally {
+      run.suspendFailures = false;
+    }
+    const retType = parseTypeText(b.cf.fn.returnType, plan.spec.arch);
+    if (!judgeSuccess(retType, returned)) {
+      run.preconditionFailed = `${b.cf.fn.name}() did not succeed (returned ${describeValue(returned)})`;
+      return;
+    }
+  }
+  run.setupEnd = w.trace.length;
+  run.keep = w.liveSnapshot();
+  for (let i = 0; i < run.setupEnd; i++) {
+    const entry = w.trace[i]!;
+    if (!entry.events.some((e) => e.what === 'setup')) entry.events.push({ kind: 'info', what: 'setup', message: 'the caller, before the call (preconditions)' });
+  }
+}
+
+function setupSizeOf(plan: ExecutePlan, ip: Interpreter, bound: Bound): bigint | undefined {
+  const expr = plan.inputs.setupSize;
+  if (!expr) return undefined;
+  const r = evaluateText(expr, plan.spec, plan.program, bound.bindings, plan.pageSize);
+  if (!r.ok || r.value.k !== 'int') throw new StopRun('unsupported', `preconditions.size: ${r.ok ? 'not an integer' : r.error}`);
+  void ip;
+  return r.value.v;
+}
+
+function bindParameters(plan: ExecutePlan, ip: Interpreter, out: BoundInput[], fieldValues: Map<string, Value>): Bound {
   const { spec, program } = plan;
   const run = ip.run;
   const bindings = new Map<string, Value>();
@@ -177,6 +277,7 @@ function bindParameters(plan: ExecutePlan, ip: Interpreter, out: BoundInput[], f
   };
   phys = buffer('phys') ?? phys;
   size = buffer('size') ?? size;
+  if (!phys && plan.inputs.setupPhys) phys = evalInput(plan.inputs.setupPhys, 'phys');
   for (const p of params) {
     if (values.has(p.name)) {
       args.push(values.get(p.name)!);
@@ -188,7 +289,7 @@ function bindParameters(plan: ExecutePlan, ip: Interpreter, out: BoundInput[], f
     const prep = v.k === 'ptr' && v.p?.k === 'obj' && v.p.obj.kind === 'dma_iova_state' ? (plan.inputs.states.get(p.name) ?? plan.inputs.states.get('state') ?? plan.inputs.stateDefault) : undefined;
     out.push({ name: p.name, value: v, ...(p.role ? { role: p.role } : {}), ...(prep && prep !== 'zero' ? { expr: prep } : {}) });
   }
-  return args;
+  return { args, bindings, phys, size };
 }
 
 function isPlainNumber(expr: string): boolean {
@@ -196,7 +297,7 @@ function isPlainNumber(expr: string): boolean {
 }
 
 /** A fresh object for a pointer (or struct) parameter, by its type. */
-function pointerParameter(p: ParamInfo, ip: Interpreter, plan: ExecutePlan, phys: Value | undefined, size: Value | undefined): Value {
+function pointerParameter(p: ParamInfo, ip: Interpreter, plan: ExecutePlan, phys: Value | undefined, size: Value | undefined, setupSize?: bigint): Value {
   const run = ip.run;
   const t = p.t;
   if (t.kind === 'ptr') {
@@ -209,7 +310,11 @@ function pointerParameter(p: ParamInfo, ip: Interpreter, plan: ExecutePlan, phys
       if (modelStructKind(to.name)) {
         const obj = newModelObjectFor(run, to.name);
         if (!obj) return nullPointer(to);
-        if (obj.kind === 'dma_iova_state') prepareState(run.world, obj as DmaIovaStateObj, plan.inputs.states.get(p.name) ?? plan.inputs.states.get('state') ?? plan.inputs.stateDefault, phys, size);
+        if (obj.kind === 'dma_iova_state') {
+          const prep = plan.inputs.states.get(p.name) ?? plan.inputs.states.get('state') ?? plan.inputs.stateDefault;
+          const sizeOverride = prep && prep !== 'zero' && plan.inputs.setupSize ? evaluateText(plan.inputs.setupSize, plan.spec, plan.program, new Map(), plan.pageSize) : undefined;
+          prepareState(run.world, obj as DmaIovaStateObj, prep, phys, size, setupSize ?? (sizeOverride?.ok && sizeOverride.value.k === 'int' ? sizeOverride.value.v : undefined));
+        }
         return { k: 'ptr', p: { k: 'obj', obj }, to };
       }
       return { k: 'ptr', p: { k: 'struct', s: new SimStruct(to.name, p.name, true) }, to };
@@ -234,11 +339,11 @@ function pointerParameter(p: ParamInfo, ip: Interpreter, plan: ExecutePlan, phys
  * Puts a state where a request wants it before the run: allocated by try_alloc, linked and
  * synced, or linked through swiotlb (the flag bit set: an untrusted device and an unaligned phys).
  */
-export function prepareState(w: World, state: DmaIovaStateObj, prep: StatePrep | undefined, phys: Value | undefined, size: Value | undefined): void {
+export function prepareState(w: World, state: DmaIovaStateObj, prep: StatePrep | undefined, phys: Value | undefined, size: Value | undefined, reserve?: bigint): void {
   if (!prep || prep === 'zero') return;
   const g = BigInt(w.spec.granule);
   const p = phys?.k === 'int' ? phys.v : PHYS_BASE + 0x234n;
-  const s = size?.k === 'int' && size.v > 0n && size.v < 1n << 40n ? size.v : 2n * g;
+  const s = reserve !== undefined && reserve > 0n ? reserve : size?.k === 'int' && size.v > 0n && size.v < 1n << 40n ? size.v : 2n * g;
   const entries: number[] = [];
   const call = (fn: string, args: Array<bigint | ModelObject | null>): void => {
     entries.push(w.trace.length);
@@ -249,6 +354,8 @@ export function prepareState(w: World, state: DmaIovaStateObj, prep: StatePrep |
     call('dma_iova_link', [w.dev, state, p, 0n, s, DMA_TO_DEVICE, 0n]);
     call('dma_iova_sync', [w.dev, state, 0n, s]);
   }
+  // an earlier user's unmap: destroyed, not cleared (dma_use_iova() stays true)
+  if (prep === 'stale') call('dma_iova_destroy', [w.dev, state, s, DMA_TO_DEVICE, 0n]);
   for (let i = entries[0] ?? w.trace.length; i < w.trace.length; i++) {
     w.trace[i]!.events.push({ kind: 'info', what: 'setup', message: 'prepared by the simulator before the run' });
   }

@@ -23,7 +23,9 @@ export interface ExpectCheck {
 /** Every breach of the run that `expect.invariants` names, the primary ones first. */
 export function matchingBreaches(result: ExecuteResult, names: readonly InvariantName[]): RecordedBreach[] {
   const set = new Set<string>(names);
-  const found = result.world.breaches.filter((b) => set.has(b.invariant));
+  // breaches of the caller's setup (preconditions) are not the function's
+  const from = result.run.setupEnd;
+  const found = result.world.breaches.filter((b) => set.has(b.invariant) && !(Number(b.data.call) < from));
   return [...found.filter((b) => b.data.primary === 'true'), ...found.filter((b) => b.data.primary !== 'true')];
 }
 
@@ -42,7 +44,7 @@ export function checkExpect(result: ExecuteResult, expect: SimRequest['expect'])
     }
   }
   if (expect.warn) {
-    for (const entry of w.trace) {
+    for (const entry of w.trace.slice(result.run.setupEnd)) {
       if (entry.fn.startsWith('@') || result.run.syntheticEntries.has(entry)) continue;
       const warn = entry.events.find((e) => e.kind === 'warn' && e.what !== 'oops');
       if (warn) {

@@ -5,6 +5,8 @@
 import {
   assertBufferCovered,
   assertByteAddress,
+  assertFailedLinksRedone,
+  assertNoStaleState,
   assertPublished,
   assertTryAllocOutcome,
   DMA_IOVA_USE_SWIOTLB,
@@ -25,6 +27,7 @@ export function judgeSuccess(t: CType, v: Value | undefined): boolean {
   if (v.k !== 'int') return true;
   if (v.t.bits === 1) return v.v !== 0n;
   if (v.t.signed) return v.v >= 0n;
+  if (v.t.name === 'blk_status_t') return v.v === 0n; // BLK_STS_OK
   if (v.t.name === 'dma_addr_t') return v.v !== DMA_MAPPING_ERROR && v.v !== 0n;
   return v.v !== 0n;
 }
@@ -46,6 +49,9 @@ export function finishRun(result: ExecuteResult, mode: FinishMode, opts: { teard
   const phys = intInput(result, 'phys');
   const size = intInput(result, 'size');
   const line = result.plan.cf.fn.lines.end;
+  // what the caller held before the call (its setup) is not the function's to release
+  const held = run.keep && (run.keep.reservations.size > 0 || run.keep.extents.size > 0 || run.keep.slots.size > 0 || run.keep.mappings.size > 0);
+  const keep = held ? { keep: run.keep! } : {};
   // A function that wrote state->addr/__size itself: a patched try_alloc or its allocation half.
   if (phys !== undefined && size !== undefined) {
     for (const state of run.stateWrites) assertTryAllocOutcome(w, dev, state, phys, size, success, { sinceCall: 0, line });
@@ -75,6 +81,8 @@ export function finishRun(result: ExecuteResult, mode: FinishMode, opts: { teard
   if (mode === 'contract' || mode === 'once') {
     if (success && mode === 'contract') {
       assertPublished(w, dev, { line });
+      assertFailedLinksRedone(w, dev, { line, since: run.setupEnd });
+      assertNoStaleState(w, dev, { line, before: run.setupEnd });
       if (phys !== undefined && size !== undefined && size > 0n) {
         for (const st of w.states as DmaIovaStateObj[]) {
           const r = w.stateLifecycle(st, dev).reservation;
@@ -82,6 +90,6 @@ export function finishRun(result: ExecuteResult, mode: FinishMode, opts: { teard
         }
       }
     }
-    if (!success && (mode === 'contract' || opts.teardownOnFailure)) w.teardown();
-  } else if (!success && opts.teardownOnFailure) w.teardown();
+    if (!success && (mode === 'contract' || opts.teardownOnFailure)) w.teardown(keep);
+  } else if (!success && opts.teardownOnFailure) w.teardown(keep);
 }

@@ -5,6 +5,7 @@ import type { FunctionInfo, ParsedFile } from '../c/index.js';
 import type { SimRequest } from '../model/index.js';
 import { explore, type FailStrategy } from './confirm.js';
 import { differentialCheck } from './differential.js';
+import { isAllocator } from './interpreter.js';
 import { Program, type ChangeFunctionLike } from './program.js';
 import type { SimDivergence, SimEnvironment, SimOutcome, SimSettings } from './types.js';
 
@@ -69,6 +70,32 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   };
 }
 
+/**
+ * A helper of the change cannot fail by itself: its failures are those of the calls it makes. A
+ * failing name that is a function of the change stands for the lifecycle callees it reaches
+ * (transitively, a few levels deep).
+ */
+function failurePoints(names: readonly string[], program: Program): string[] {
+  const out = new Set<string>();
+  const visit = (name: string, depth: number, seen: Set<string>): void => {
+    const cf = program.fn(name);
+    if (!cf) {
+      out.add(name);
+      return;
+    }
+    if (depth > 3 || seen.has(name)) return;
+    seen.add(name);
+    for (const call of cf.fn.body?.descendantsOfType('call_expression') ?? []) {
+      const callee = call.childForFieldName('function')?.text ?? '';
+      if ((DEFAULT_FAILING as readonly string[]).includes(callee)) out.add(callee);
+      else if (isAllocator(callee)) out.add('allocations');
+      else if (program.fn(callee)) visit(callee, depth + 1, seen);
+    }
+  };
+  for (const n of names) visit(n, 0, new Set());
+  return [...out];
+}
+
 function findTarget(request: SimRequest, env: SimEnvironment): ChangeFunctionLike | undefined {
   const named = env.functions.get(request.function);
   if (named) return named;
@@ -101,7 +128,7 @@ function confirmRequest(request: SimRequest, env: SimEnvironment, settings: SimS
   const target = { program, cf };
   switch (request.mode) {
     case 'contract': {
-      const callees = request.failing?.length ? request.failing : [...DEFAULT_FAILING];
+      const callees = failurePoints(request.failing?.length ? request.failing : [...DEFAULT_FAILING], program);
       const fail: FailStrategy = { kind: 'each', callees };
       const req: SimRequest = request.expect.invariants?.length
         ? request

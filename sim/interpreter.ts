@@ -5,7 +5,7 @@
 // nondeterministic result. Never runs patch code natively; every loop and call is budgeted.
 import { normalizeTypeText, parseIntegerLiteral, type ParsedFile } from '../c/index.js';
 import type { SNode } from './tree.js';
-import { KERNEL_CONSTANTS, PHYS_BASE, isModelObject, type ModelObject } from '../model/index.js';
+import { KERNEL_CONSTANTS, PHYS_BASE, isModelObject, type DmaIovaStateObj, type ModelObject } from '../model/index.js';
 import { callBuiltin, hasBuiltin } from './builtins.js';
 import {
   BOOL,
@@ -93,6 +93,24 @@ const ERRNOS: Readonly<Record<string, bigint>> = {
   EPROBE_DEFER: 517n, ENOTSUPP: 524n,
 };
 
+/** blk_status_t values (include/linux/blk_types.h). */
+const BLK_STATUS: Readonly<Record<string, bigint>> = {
+  BLK_STS_OK: 0n,
+  BLK_STS_NOTSUPP: 1n,
+  BLK_STS_TIMEOUT: 2n,
+  BLK_STS_NOSPC: 3n,
+  BLK_STS_TRANSPORT: 4n,
+  BLK_STS_TARGET: 5n,
+  BLK_STS_RESV_CONFLICT: 6n,
+  BLK_STS_MEDIUM: 7n,
+  BLK_STS_PROTECTION: 8n,
+  BLK_STS_RESOURCE: 9n,
+  BLK_STS_IOERR: 10n,
+  BLK_STS_AGAIN: 12n,
+  BLK_STS_DEV_RESOURCE: 13n,
+  BLK_STS_INVAL: 19n,
+};
+
 /** Symbolic kernel constants, per data model and page size. */
 function symbolicConstant(name: string, arch: 64 | 32, pageSize: bigint): Value | undefined {
   const pageShift = BigInt(pageSize.toString(2).length - 1);
@@ -141,6 +159,8 @@ function symbolicConstant(name: string, arch: 64 | 32, pageSize: bigint): Value 
   if (name === 'INT_MIN' || name === 'S32_MIN') return intValue(-(1n << 31n), INT);
   if (name === 'LONG_MIN') return intValue(-(1n << BigInt(arch - 1)), slong(arch));
   if (name === 'S64_MIN' || name === 'LLONG_MIN') return intValue(-(1n << 63n), LLONG);
+  const blk = BLK_STATUS[name];
+  if (blk !== undefined) return intValue(blk, { kind: 'int', name: 'blk_status_t', bits: 8, signed: false });
   const gfp = GFP_FLAGS[name];
   if (gfp !== undefined) return intValue(gfp, UINT);
   if (name === 'NUMA_NO_NODE') return intValue(-1n, INT);
@@ -546,6 +566,7 @@ export class Interpreter {
       const kind = modelStructKind(t.name);
       if (kind) {
         const obj = newModelObjectFor(this.run, t.name);
+        if (obj?.kind === 'dma_iova_state') this.run.stateCreated(path, obj as DmaIovaStateObj);
         if (obj) return obj;
       }
       return new SimStruct(t.name, path, external);
@@ -569,7 +590,7 @@ export class Interpreter {
   private initBinding(b: Binding, v: Value, node: SNode): void {
     const s = b.slot;
     if (s instanceof Cell) {
-      s.v = v.k === 'lazy' ? v : this.convert(v, s.t, node);
+      s.v = v.k === 'lazy' && !(v.cell.unknownResultOf && s.t.kind === 'int') ? v : this.convert(v, s.t, node);
       s.written = true;
       return;
     }
@@ -952,12 +973,13 @@ export class Interpreter {
     if (n === 0n) return p;
     // Memory the simulator invented behind a pointer (a parameter, a field) may be an array:
     // the object seen so far is its element 0.
-    const external = ptr.k === 'struct' ? ptr.s.external && !ptr.s.bound : ptr.k === 'cell' ? ptr.cell.external && !ptr.cell.bound : false;
+    const external = ptr.k === 'struct' ? (ptr.s.external || ptr.s.allocated) && !ptr.s.bound : ptr.k === 'cell' ? ptr.cell.external && !ptr.cell.bound : false;
     if (external && (ptr.k === 'struct' || ptr.k === 'cell')) {
       const base = ptr.k === 'struct' ? ptr.s : ptr.cell;
       let arr = this.arraysOf.get(base);
       if (!arr) {
-        arr = new SimArray(p.to.kind === 'void' ? { kind: 'unknown', text: `${base.path}[]` } : p.to, undefined, base.path, true);
+        arr = new SimArray(p.to.kind === 'void' ? { kind: 'unknown', text: `${base.path}[]` } : p.to, undefined, base.path, base.external);
+        if (base instanceof SimStruct && base.allocated) arr.zeroed = base.zeroed;
         arr.elems[0] = base;
         this.arraysOf.set(base, arr);
       }
@@ -1369,7 +1391,8 @@ export class Interpreter {
 
   /** One of the enumerated results of an unknown function, once its use gives it a type. */
   private chooseResult(cell: Cell, t: CType): Value {
-    const options = this.unknownResults(t, false);
+    let options = this.unknownResults(t, false);
+    if (cell.unknownSite) options = this.falsyOnly(cell.unknownSite, options);
     const i = options.length === 1 ? 0 : this.run.choices.choose(options.map((o) => `${cell.unknownResultOf}() returned ${o.label}`));
     const v = options[i]!.value;
     cell.v = v;
@@ -1381,9 +1404,13 @@ export class Interpreter {
     const g = BigInt(this.run.spec.granule);
     const name = cell.path.split(/->|\./).pop() ?? cell.path;
     let candidates: bigint[];
-    if (/len|size|bytes|length|total/i.test(name)) candidates = [g, 1n, 0n];
+    const lengthLike = /len|size|bytes|length|total/i.test(name);
+    // Contract mode: one length, consistent with what the caller reserved (2 granules in all,
+    // granule-sized segments, at most 2 of them), so invented values cannot break a mirror alone.
+    if (lengthLike && this.run.contract) candidates = [/total|mapped|payload|bytes/i.test(name) ? this.run.contract.total : g];
+    else if (lengthLike) candidates = [g, 1n, 0n];
     else if (/^(nr|num|count|nents|n)_?|_(nr|count|cnt|num)$/i.test(name)) candidates = [1n, 2n, 0n];
-    else if (/phys|paddr|addr/i.test(name) || t.name === 'phys_addr_t' || t.name === 'dma_addr_t') candidates = [PHYS_BASE, PHYS_BASE + 0x234n];
+    else if (/phys|paddr|addr/i.test(name) || t.name === 'phys_addr_t' || t.name === 'dma_addr_t') candidates = this.run.contract ? [PHYS_BASE] : [PHYS_BASE, PHYS_BASE + 0x234n];
     else candidates = [0n, 1n];
     const i = this.run.choices.choose(candidates.map((c) => `${cell.path} = 0x${c.toString(16)}`));
     this.run.approximate(`${cell.path} is not known to the simulator: values were tried, not proven`);
@@ -1497,6 +1524,8 @@ export class Interpreter {
 
   convertInt(v: Value, t: IntT, node: SNode): { v: bigint; t: IntT } {
     if (t.bits === 1 && v.k === 'ptr') return { v: this.truth(v, node) ? 1n : 0n, t };
+    // an unknown function's result stored as a phys_addr_t, a bool...: its results are that type's
+    if (v.k === 'lazy' && v.cell.unknownResultOf && !v.cell.v) v = this.chooseResult(v.cell, t);
     const x = this.toInt(v, node);
     return { v: wrapTo(x.v, t), t };
   }
@@ -1550,6 +1579,7 @@ export class Interpreter {
         const obj = newModelObjectFor(this.run, structName, p.s.zeroed);
         if (obj) {
           p.s.bound = obj;
+          if (obj.kind === 'dma_iova_state') this.run.stateCreated(p.s.path, obj as DmaIovaStateObj);
           return { k: 'obj', obj };
         }
       }
@@ -1558,10 +1588,11 @@ export class Interpreter {
     }
     if (p.k === 'cell') {
       if (p.cell.bound) return { k: 'obj', obj: p.cell.bound };
-      if (kind && p.cell.t.kind === 'unknown' && (p.cell.v === undefined || p.cell.v.k === 'lazy')) {
+      if (kind && p.cell.t.kind === 'unknown' && (p.cell.v === undefined || p.cell.v.k === 'lazy' || p.cell.zeroFilled)) {
         const obj = newModelObjectFor(this.run, structName);
         if (obj) {
           p.cell.bound = obj;
+          if (obj.kind === 'dma_iova_state') this.run.stateCreated(p.cell.path, obj as DmaIovaStateObj);
           return { k: 'obj', obj };
         }
       }
@@ -1636,6 +1667,9 @@ export class Interpreter {
         this.run.approximate(`${name}() (line ${line}) is not in the change or the model: what it writes through its pointer arguments is not known`);
         break;
       }
+    }
+    for (const a of args) if (a.k === 'ptr' && a.p) this.writtenByUnknown(a.p);
+    for (const a of args) {
       if (a.k === 'ptr' && a.p?.k === 'obj' && a.p.obj.kind === 'dma_iova_state') {
         this.run.approximate(`${name}() (line ${line}) receives a dma_iova_state and is not in the change or the model`);
         break;
@@ -1647,6 +1681,7 @@ export class Interpreter {
       // No declaration in the change: the result's type is whatever the code uses it as.
       const cell = new Cell({ kind: 'unknown', text: `${name}()` }, undefined, `${name}()`, true);
       cell.unknownResultOf = name;
+      cell.unknownSite = this.siteCount(node) > UNKNOWN_SITE_ROUNDS ? `${name}() called again at line ${line}` : undefined;
       this.run.calls.push({ fn: name, line, args: args.map((a) => (a.k === 'int' ? a.v : undefined)), via: 'unknown', injected: false });
       this.run.addEntry({
         fn: name,
@@ -1657,7 +1692,7 @@ export class Interpreter {
       return { k: 'lazy', cell };
     }
     const t = retText ? this.typeFromText(retText) : INT;
-    const options = this.unknownResults(t, failing);
+    const options = this.boundedAtSite(name, node, this.unknownResults(t, failing));
     const i = options.length === 1 ? 0 : this.run.choices.choose(options.map((o) => `${name}() returned ${o.label}`));
     const chosen = options[i]!;
     this.run.calls.push({ fn: name, line, args: args.map((a) => (a.k === 'int' ? a.v : undefined)), via: 'unknown', injected: failing });
@@ -1676,6 +1711,48 @@ export class Interpreter {
     };
     this.run.addEntry(entry);
     return chosen.value;
+  }
+
+  /**
+   * Memory an unknown function was handed a pointer to: what it did not hold yet becomes an input
+   * (a struct the callee fills, `first_segment(req, &vec)`), read as invented values later.
+   */
+  private writtenByUnknown(p: Pointer): void {
+    if (p.k === 'struct') {
+      if (p.s.bound) return;
+      p.s.external = true;
+      for (const slot of p.s.fields.values()) if (slot instanceof Cell && slot.v === undefined) slot.external = true;
+    } else if (p.k === 'cell') {
+      if (p.cell.bound) return;
+      if (p.cell.asStruct) this.writtenByUnknown({ k: 'struct', s: p.cell.asStruct });
+      else if (p.cell.v === undefined) p.cell.external = true;
+    } else if (p.k === 'elem') {
+      p.arr.external = true;
+    }
+  }
+
+  /** How many times this call site ran before in this run (counting this call). */
+  private siteCount(node: SNode): number {
+    const n = (this.run.unknownSiteCalls.get(node.id) ?? 0) + 1;
+    this.run.unknownSiteCalls.set(node.id, n);
+    return n;
+  }
+
+  /**
+   * Results of an unknown function called again and again at one site (a loop driven by it,
+   * `while (next_segment(...))`): after UNKNOWN_SITE_ROUNDS calls only its zero / false / NULL
+   * result, so the loop is followed for that many iterations instead of to the loop budget.
+   */
+  private boundedAtSite(name: string, node: SNode, options: Array<{ value: Value; label: string }>): Array<{ value: Value; label: string }> {
+    if (this.siteCount(node) <= UNKNOWN_SITE_ROUNDS) return options;
+    return this.falsyOnly(`${name}() called again at line ${this.line(node)}`, options);
+  }
+
+  private falsyOnly(what: string, options: Array<{ value: Value; label: string }>): Array<{ value: Value; label: string }> {
+    const falsy = options.filter((o) => (o.value.k === 'int' && o.value.v === 0n) || (o.value.k === 'ptr' && o.value.p === null));
+    if (falsy.length === 0 || falsy.length === options.length) return options;
+    this.run.approximate(`${what}: later calls returned ${falsy[0]!.label} (a loop it drives ends there)`);
+    return falsy.slice(0, 1);
   }
 
   private unknownResults(t: CType, failing: boolean): Array<{ value: Value; label: string }> {
@@ -1701,6 +1778,9 @@ export class Interpreter {
 }
 
 // ---- helpers -------------------------------------------------------------------------------
+
+/** Calls of one unknown function at one site whose every result is tried; later ones end loops. */
+const UNKNOWN_SITE_ROUNDS = 1;
 
 /** The declarator's name node (`x` in `*x[4]`, `x = 3`). */
 function declaratorName(d: SNode): SNode | undefined {

@@ -93,6 +93,7 @@ export function callModelFunction(ip: Interpreter, name: string, args: Value[], 
     run.addEntry(entry);
     return result;
   }
+  if (unmapsInventedAddress(ip, name, contract, modelArgs, line)) return VOID_VALUE;
   run.calls.push({ fn: name, line, args: recorded, via: 'model', injected: false });
   if (contract.categories.some((c) => c === 'links' || c === 'maps')) run.mapped = true;
   const r = callModel(w, name, modelArgs, { line });
@@ -109,6 +110,26 @@ export function callModelFunction(ip: Interpreter, name: string, args: Value[], 
   const to: CType = t.kind === 'ptr' ? t.to : VOID;
   if (r.value === null) return nullPointer(to);
   return { k: 'ptr', p: { k: 'obj', obj: r.value }, to };
+}
+
+/**
+ * A dma_unmap_*() of an address the simulator invented (read from memory nobody described) that
+ * no mapping of the run ever returned: what the map side stored there is not in the change, so
+ * the model's "unmaps what was never mapped" would be the simulator's own doing. Not called; the
+ * run is marked not exhaustive, with this as its first reason.
+ */
+function unmapsInventedAddress(ip: Interpreter, name: string, contract: NonNullable<ReturnType<typeof contractFor>>, args: ModelArg[], line: number): boolean {
+  if (!contract.categories.includes('unmaps')) return false;
+  const i = contract.params.findIndex((p) => p.role === 'dma-addr');
+  const addr = args[i];
+  if (i < 0 || typeof addr !== 'bigint') return false;
+  const invented = ip.run.invented.find((x) => BigInt.asUintN(64, x.value) === addr);
+  if (!invented) return false;
+  const w = ip.world;
+  if (w.mappings.some((m) => m.dma === addr)) return false;
+  ip.run.approximate(`${name}() at line ${line} unmaps ${invented.path} (0x${addr.toString(16)}), a value the simulator invented: what the map side stored there is not in the change`, true);
+  ip.run.addEntry({ fn: name, args: { addr: `0x${addr.toString(16)}` }, events: [{ kind: 'info', what: 'skipped', message: `not run: the address is ${invented.path}, invented by the simulator` }], line });
+  return true;
 }
 
 /**

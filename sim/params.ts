@@ -92,6 +92,17 @@ function rolesByFlow(cf: ChangeFunctionLike, program: Program, depth: number): M
       const role = roles![i];
       if (!role) return;
       const bare = stripParens(a);
+      // `npages * PAGE_SIZE`: the parameter counts segments, the product is the size
+      if (role === 'size' && bare.type === 'binary_expression' && bare.childForFieldName('operator')?.type === '*') {
+        for (const side of [bare.childForFieldName('left'), bare.childForFieldName('right')]) {
+          const id = side ? stripParens(side) : undefined;
+          const idx = id?.type === 'identifier' ? indexOf(id.text) : -1;
+          if (idx >= 0 && (strength.get(idx) ?? 0) < 2) {
+            out.set(idx, 'nents');
+            strength.set(idx, 2);
+          }
+        }
+      }
       const direct = bare.type === 'identifier' ? indexOf(bare.text) : -1;
       if (direct >= 0) {
         if ((strength.get(direct) ?? 0) < 2) {
@@ -108,6 +119,16 @@ function rolesByFlow(cf: ChangeFunctionLike, program: Program, depth: number): M
         }
       }
     });
+  }
+  // a parameter that bounds a loop counter (`for (i = 0; i < nr_ranges; i++)`) counts iterations
+  for (const loop of body.descendantsOfType('for_statement')) {
+    const cond = loop.childForFieldName('condition');
+    if (cond?.type !== 'binary_expression' || !['<', '<=', '!=', '>', '>='].includes(cond.childForFieldName('operator')?.type ?? '')) continue;
+    for (const side of [cond.childForFieldName('left'), cond.childForFieldName('right')]) {
+      const id = side ? stripParens(side) : undefined;
+      const idx = id?.type === 'identifier' ? names.indexOf(id.text) : -1;
+      if (idx >= 0 && !out.has(idx)) out.set(idx, 'nents');
+    }
   }
   return out;
 }
@@ -163,7 +184,8 @@ export function defaultCases(role: ParamRole | undefined): string[] | undefined 
     case 'bits':
       return ['SCENARIO_MASK_BITS'];
     case 'nents':
-      return ['1'];
+      // two segments first: what goes wrong between links shows from the second one on
+      return ['2', '1'];
     default:
       return undefined;
   }

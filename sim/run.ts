@@ -1,7 +1,7 @@
 // The state of one run: the model world, the choices taken, the budgets, and what the run showed
 // (path, calls, approximations). The interpreter reads and writes it; the drivers (confirm,
 // contract, differential, run-once) judge it when the run ends.
-import type { DmaIovaStateObj, ScenarioSpec, TraceEntry, World } from '../model/index.js';
+import type { DmaIovaStateObj, LiveSnapshot, ScenarioSpec, TraceEntry, World } from '../model/index.js';
 import type { ChoiceTracker } from './choices.js';
 import type { Arch } from './ctype.js';
 import { StopRun } from './errors.js';
@@ -54,6 +54,8 @@ export class Run {
   readonly invented: Array<{ path: string; value: bigint; signed: boolean }> = [];
   /** Why this run may not be exhaustive (values invented, side effects not modelled). */
   readonly approximations: string[] = [];
+  /** The approximations that explain a verdict best (named first in a note). */
+  readonly keyApproximations: string[] = [];
   readonly notes: string[] = [];
   /** Trace entries the simulator added (interpreted WARNs, injected failures, unknown calls). */
   readonly interpretedWarns = new Set<TraceEntry>();
@@ -65,6 +67,24 @@ export class Run {
   injectedFailures = 0;
   /** Whether any page-table mapping call was made (for mapping assertions at return). */
   mapped = false;
+  /** Trace index where the function under test starts (entries before it are the caller's setup). */
+  setupEnd = 0;
+  /** What the caller's setup left live: not the function's to release. */
+  keep: LiveSnapshot | undefined;
+  /** The caller's setup is running: nothing is made to fail. */
+  suspendFailures = false;
+  /** A function the caller ran first (preconditions.before) did not succeed: the run does not count. */
+  preconditionFailed: string | undefined;
+  /**
+   * States to prepare when interpreted code first meets them, by path ("map->state") or by last
+   * field ("->dma_state"); `prepareState` does it (set by execute).
+   */
+  readonly pendingStates = new Map<string, string>();
+  prepareState: ((obj: DmaIovaStateObj, prep: string) => void) | undefined;
+  /** Contract mode: the total a caller reserved, which invented lengths stay consistent with. */
+  contract: { total: bigint } | undefined;
+  /** Calls made so far at each unknown call site in this run (bounding loops driven by them). */
+  readonly unknownSiteCalls = new Map<number, number>();
   private readonly warnedNodes = new Set<number>();
   private lastPathKey = '';
 
@@ -100,8 +120,12 @@ export class Run {
     this.path.push({ file, line, text });
   }
 
-  approximate(why: string): void {
-    if (!this.approximations.includes(why) && this.approximations.length < 32) this.approximations.push(why);
+  /** `first`: the reason that matters most for the verdict (named before the others). */
+  approximate(why: string, first = false): void {
+    if (first && !this.keyApproximations.includes(why) && this.keyApproximations.length < 8) this.keyApproximations.push(why);
+    if (this.approximations.includes(why) || this.approximations.length >= 32) return;
+    if (first) this.approximations.unshift(why);
+    else this.approximations.push(why);
   }
 
   note(what: string): void {
@@ -115,8 +139,22 @@ export class Run {
     return true;
   }
 
+  /** A model state object was created for `path`: prepare it when a precondition names it. */
+  stateCreated(path: string, obj: DmaIovaStateObj): void {
+    if (this.pendingStates.size === 0 || !this.prepareState) return;
+    const norm = path.replace(/\s+/g, '').replace(/\./g, '->').replace(/^&/, '');
+    const field = /->([A-Za-z_]\w*)$/.exec(norm)?.[1];
+    let key: string | undefined = this.pendingStates.has(norm) ? norm : undefined;
+    if (!key && field) key = [...this.pendingStates.keys()].find((k) => k.endsWith(`->${field}`));
+    if (!key) return;
+    const prep = this.pendingStates.get(key)!;
+    this.pendingStates.delete(key);
+    this.prepareState(obj, prep);
+  }
+
   /** Does call number `count` of `fn` fail under the plan? */
   shouldFail(fn: string, group?: string): boolean {
+    if (this.suspendFailures) return false;
     for (const key of group ? [fn, group] : [fn]) {
       const plan = this.failPlan.get(key);
       if (plan === undefined) continue;

@@ -33,12 +33,19 @@ export class Cell {
   asStruct: SimStruct | undefined;
   /** The result of this unknown function, typed by its first use (enumerated, not invented). */
   unknownResultOf: string | undefined;
+  /** Set when that call site ran more often than the simulator follows: only a falsy result. */
+  unknownSite: string | undefined;
+  /** An unknown-typed member memset to 0: still free to turn out to be a (zeroed) model object. */
+  zeroFilled = false;
   constructor(
     public t: CType,
     public v: Value | undefined,
     public readonly path: string,
-    /** Memory the simulator did not create (a parameter's pointee): a first read is an input. */
-    public readonly external = false,
+    /**
+     * Memory the simulator did not create (a parameter's pointee), or a local an unknown function
+     * was handed a pointer to: a first read is an input.
+     */
+    public external = false,
   ) {}
 }
 
@@ -49,12 +56,14 @@ export class SimStruct {
   bound: ModelObject | undefined;
   /** Zero-initialised (`= {}`, kzalloc, memset): fields not yet written read as 0. */
   zeroed = false;
+  /** Memory from an allocator: it may be an array of these (`kcalloc(n, sizeof(*p))`, a mempool element array). */
+  allocated = false;
   constructor(
     /** Struct tag, or '?' while unknown (memory from kmalloc or an unknown function). */
     public name: string,
     public readonly path: string,
     /** Created by the simulator for memory it does not know (contents are inputs). */
-    public readonly external: boolean,
+    public external: boolean,
   ) {}
 }
 
@@ -65,7 +74,7 @@ export class SimArray {
     public readonly of: CType,
     public readonly len: number | undefined,
     public readonly path: string,
-    public readonly external: boolean,
+    public external: boolean,
   ) {}
 }
 

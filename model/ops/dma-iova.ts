@@ -3,7 +3,7 @@
 // dma_iova_sync, dma_iova_unlink, dma_iova_destroy, dma_use_iova, dma_iova_size. Caller-side
 // invariants are checked on entry; the kernel's own WARN_ON_ONCE guards become warn events.
 import { hex } from '../ctypes.js';
-import { checkLinkPlacement, checkRangeInState, checkUnlinkMirrors, findCoverageHole } from '../invariants.js';
+import { checkLinkDisjoint, checkLinkPlacement, checkRangeInState, checkUnlinkMirrors, findCoverageHole } from '../invariants.js';
 import {
   DMA_ATTR_MMIO,
   DMA_ATTR_REQUIRE_COHERENT,
@@ -304,6 +304,7 @@ export function dma_iova_link(w: World, dev: DeviceObj, state: DmaIovaStateObj, 
       if (live) {
         checkRangeInState(w, 'link', state, off, s);
         checkLinkPlacement(w, state, g, p, off, s);
+        checkLinkDisjoint(w, state, off, s);
       }
       let ret: bigint;
       let bounced = false;

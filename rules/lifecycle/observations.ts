@@ -23,6 +23,8 @@ export interface Observation {
   fix?: { node: MNode; text: string };
   /** Callees the simulator should make fail to show it (contract mode). */
   failing?: string[];
+  /** Functions of the change a caller runs first (the map side of an unmap finding). */
+  before?: string[];
 }
 
 export class ObservationSink {

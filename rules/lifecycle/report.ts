@@ -3,9 +3,10 @@
 // invariants that show the defect).
 import { analyze, type FunctionInfo, type MNode, type SyntaxNode } from '../../c/index.js';
 import type { InvariantName, SimRequest } from '../../model/index.js';
-import type { RuleContext } from '../types.js';
+import type { ChangeFunction, RuleContext } from '../types.js';
 import { lifecycleOf } from './analysis.js';
 import type { LifecycleRuleId } from './observations.js';
+import { lifecyclePreconditions } from './preconditions.js';
 import { ALLOCATORS } from './vocabulary.js';
 
 const INVARIANTS: Record<LifecycleRuleId, InvariantName[]> = {
@@ -31,11 +32,19 @@ function failingCallees(fn: FunctionInfo, known: readonly string[] | undefined):
   return [...API_FAILING, ...ALLOCATORS].filter((name) => new RegExp(`\\b${name}\\s*\\(`).test(text));
 }
 
-export function lifecycleSim(rule: LifecycleRuleId, fn: FunctionInfo, description: string, extra?: readonly string[]): SimRequest {
+export function lifecycleSim(
+  rule: LifecycleRuleId,
+  fn: FunctionInfo,
+  description: string,
+  extra?: readonly string[],
+  context?: { messageId: string; functions: ReadonlyMap<string, ChangeFunction>; before?: readonly string[] },
+): SimRequest {
+  const preconditions = context ? lifecyclePreconditions(rule, context.messageId, fn, context.functions, context.before) : undefined;
   return {
     mode: 'contract',
     function: fn.name,
     failing: failingCallees(fn, extra),
+    ...(preconditions ? { preconditions } : {}),
     expect: { invariants: INVARIANTS[rule], description },
   };
 }
@@ -59,7 +68,7 @@ export function reportLifecycle<M extends string>(
       data,
       ...(o.severity ? { severity: o.severity } : {}),
       ...(o.fix ? { fix: { node: syntaxOf(fn, o.fix.node), text: o.fix.text } } : {}),
-      sim: lifecycleSim(rule, fn, describe(messageId, data), o.failing),
+      sim: lifecycleSim(rule, fn, describe(messageId, data), o.failing, { messageId: o.messageId, functions: context.functions, ...(o.before ? { before: o.before } : {}) }),
     });
   }
 }

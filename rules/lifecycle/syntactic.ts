@@ -29,7 +29,7 @@ import { apiCall, type ApiCall } from './vocabulary.js';
 
 type Functions = ReadonlyMap<string, ChangeFunction>;
 
-interface ApiSite {
+export interface ApiSite {
   call: MNode;
   api: ApiCall;
   args: MNode[];
@@ -51,7 +51,7 @@ function resolvedText(a: FunctionAnalysis, m: MNode | undefined): string {
   return printExpr(stripCasts(du ? du.resolve(m, { pointers: true }) : toExprM(m, a.mirror)));
 }
 
-function apiSites(fn: FunctionInfo, a: FunctionAnalysis): ApiSite[] {
+export function apiSites(fn: FunctionInfo, a: FunctionAnalysis): ApiSite[] {
   const out: ApiSite[] = [];
   for (const call of descendants(a.mirror.root, 'call_expression')) {
     const name = calleeOf(call, a);
@@ -352,7 +352,7 @@ function crossFunctionMirror(fn: FunctionInfo, sites: ApiSite[], a: FunctionAnal
     if (CONSTANT.test(dir) && dirs.size === 1) {
       const linked = [...dirs][0];
       if (CONSTANT.test(linked) && linked !== dir) {
-        out.push({ rule: 'iova/unlink-mismatch', messageId: 'dirMismatch', node: r.args[r.api.dir] ?? r.call, data: { callee: r.api.name, got: dir, linked, line: links[0].line }, severity: 'warning', failing: [] });
+        out.push({ rule: 'iova/unlink-mismatch', messageId: 'dirMismatch', node: r.args[r.api.dir] ?? r.call, data: { callee: r.api.name, got: dir, linked, line: links[0].line }, severity: 'warning', failing: [], before: [links[0].fn] });
       }
     }
     for (const l of links) {
@@ -361,7 +361,7 @@ function crossFunctionMirror(fn: FunctionInfo, sites: ApiSite[], a: FunctionAnal
           ? (l.attrs.match(ATTR_BITS) ?? []).some((b) => !attrs.includes(b))
           : !CONSTANT.test(l.attrs) && l.attrs !== '' && attrs === '0';
       if (!lost) continue;
-      out.push({ rule: 'iova/unlink-mismatch', messageId: 'attrsMismatch', node: r.args[r.api.attrs] ?? r.call, data: { callee: r.api.name, got: attrs, linked: l.attrs, line: l.line }, severity: 'warning', failing: [] });
+      out.push({ rule: 'iova/unlink-mismatch', messageId: 'attrsMismatch', node: r.args[r.api.attrs] ?? r.call, data: { callee: r.api.name, got: attrs, linked: l.attrs, line: l.line }, severity: 'warning', failing: [], before: [l.fn] });
       break;
     }
   }
