@@ -131,7 +131,9 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
       if (!unsound && !fn.partial) simTargets.push({ path: change.path, file: post, fn });
       const runnable = unsound ? active.filter((a) => a.rule.meta.needsWholeFunction === false) : active;
       const found = runFunctionRules(runnable, post, fn, change.path, allFunctions);
-      if (fn.partial) for (const r of found) if (r.active?.rule.meta.needsWholeFunction !== false && !r.local) r.provisional = true;
+      // on a partial function a report is judged against the pre-image unless it rests only on shown
+      // lines: a rule that needs the whole function, or any report that names what it judged
+      if (fn.partial) for (const r of found) if ((r.active?.rule.meta.needsWholeFunction !== false || r.subject) && !r.local) r.provisional = true;
       raw.push(...found);
     }
     raw.push(...runFileRules(active, post, change.path, allFunctions));

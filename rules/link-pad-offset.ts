@@ -70,6 +70,8 @@ function checkUnseenLink(fn: FunctionInfo, a: FunctionAnalysis, context: RuleCon
     node: last,
     messageId: 'unseenLinkUnchecked',
     data: { phys: shape.phys, offset: shape.offset, pad: pads[0]!, fn: fn.name },
+    // the last statement may be the broken check itself: kept when the pre-image tested the pad
+    subject: pads[0]!,
     sim: {
       mode: 'confirm',
       function: fn.name,

@@ -1,7 +1,7 @@
 // dma/mask-source: finds IOVA allocations whose limit is not the mask the allocation is for: the
 // coherent mask or a constant in a streaming/IOVA allocation, *dev->dma_mask unchecked, the
 // streaming mask in a coherent allocation. Confidence high (the limit is read from the source).
-import { analyze, argumentsOf, conjuncts, asComparison, printExpr, stripCasts, toExpr, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentsOf, calleeName, conjuncts, asComparison, printExpr, stripCasts, toExpr, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import type { ScenarioSpec, SimRequest } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
 import {
@@ -68,8 +68,15 @@ export default createRule<MessageId>({
         const merged = mergedLocalOrigin(fn, sink.kind === 'pfn-limit' ? pfnOperand(arg) : arg, params, context);
         if (merged) ({ origin, shown } = merged);
       }
-      // unseen lines may hold the test that makes a constant or a raw read safe
-      if (partial && (origin.kind === 'raw-streaming' || (origin.kind === 'constant' && sink.kind === 'pfn-limit'))) continue;
+      // unseen lines may hold the test that makes a constant or a raw read safe: on a function
+      // rebuilt from hunks the report names the allocator, and the engine keeps it only when the
+      // pre-image rebuilt from the same hunks gave that allocator a limit the rule accepted
+      if (partial && (origin.kind === 'raw-streaming' || (origin.kind === 'constant' && sink.kind === 'pfn-limit'))) {
+        if (!fn.partial) continue;
+        const subject = `${calleeName(call) ?? sink.callee}(`;
+        checkOrigin(fn, { ...context, report: (d) => context.report({ ...d, subject }) }, { call, sink, arg, limit: shown, origin, kind });
+        continue;
+      }
       checkOrigin(fn, context, { call, sink, arg, limit: shown, origin, kind });
     }
   },

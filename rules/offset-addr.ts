@@ -141,12 +141,14 @@ function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: Rul
     const physArg = argumentOf(call, shape.phys);
     if (!iova || !physArg) continue;
     const physTerms = additiveTerms(a, physArg);
-    const rewoundPhys = physTerms.some((t) => t.sign === -1 && !!offsetAt(a, t.node));
+    // on a partial function an unseen pad-named variable stands for the offset computed above
+    const isPad = (t: Term): boolean => t.sign === -1 && (!!offsetAt(a, t.node) || isUnseenPad(a, t.node));
+    const rewoundPhys = physTerms.some(isPad);
     const iovaTerms = additiveTerms(a, iova);
     const fromState = iovaTerms.some((t) => t.sign === 1 && unwrapExpression(t.node).type === 'field_expression' && unwrapExpression(t.node).childForFieldName('field')?.text === 'addr');
-    const rewoundIova = iovaTerms.some((t) => t.sign === -1 && !!offsetAt(a, t.node));
+    const rewoundIova = iovaTerms.some(isPad);
     if (rewoundPhys && fromState && !rewoundIova) {
-      const padTerm = physTerms.find((t) => t.sign === -1 && !!offsetAt(a, t.node))!;
+      const padTerm = physTerms.find(isPad)!;
       const pad = (padTerm.named ?? padTerm.node).text;
       context.report({
         node: iova,
@@ -154,6 +156,8 @@ function checkImplementation(fn: FunctionInfo, a: FunctionAnalysis, context: Rul
         data: { iova: iova.text.replace(/\s+/g, ' '), pad },
         fix: { node: iova, text: `${iova.text} - ${pad}` },
         sim: mapStartRequest(fn, phys),
+        // local when the pad is computed in the shown lines
+        ...(fn.partial ? (offsetAt(a, padTerm.node) ? { local: true } : { subject: `${calleeName(call) ?? ''}(` }) : {}),
       });
     }
   }

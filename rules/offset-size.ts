@@ -16,6 +16,7 @@ import {
   physOffsets,
   physParams,
   SIZE_LIKE,
+  isUnseenPad,
   isUnseenVariable,
   unwrapExpression,
   type CallShape,
@@ -39,7 +40,7 @@ function isRewound(a: FunctionAnalysis, node: SyntaxNode): boolean {
     const text = x.text.replace(/\s+/g, '');
     if (/PAGE_MASK|~iova_mask|~\(?\w*granule-1\)?/.test(text)) return true;
   }
-  return additiveTerms(a, node).some((t) => t.sign === -1 && !!offsetAt(a, t.node));
+  return additiveTerms(a, node).some((t) => t.sign === -1 && (!!offsetAt(a, t.node) || isUnseenPad(a, t.node)));
 }
 
 /** The rounding call among the length's sources (`iova_align(iovad, size)`) and its rounded argument. */

@@ -197,6 +197,8 @@ function checkUnseenAllocation(fn: FunctionInfo, a: FunctionAnalysis, context: R
     node: last,
     messageId: 'unguardedUnseenAlloc',
     data: { param: size.name, fn: fn.name },
+    // the last statement may be the broken check itself: kept when the pre-image tested the size
+    subject: size.name,
     sim: {
       mode: 'confirm',
       function: fn.name,

@@ -59,7 +59,9 @@ export interface ReportDescriptor<MessageId extends string> {
    * For a partial function: the text of the construct judged (`state->addr`, an allocator's
    * name). A report on a line the change wrote is kept when the pre-image rebuilt from the same
    * hunks shows this text and the rule reported nothing with this subject there: the unseen
-   * lines are the same on both sides, so the difference is the change's. Ignored on whole functions.
+   * lines are the same on both sides, so the difference is the change's. A rule with
+   * `needsWholeFunction: false` names a subject for a report that rests on unseen lines: it is
+   * then judged this way too. Ignored on whole functions.
    */
   subject?: string;
 }

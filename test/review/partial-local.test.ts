@@ -110,6 +110,15 @@ describe('reports on partial functions that say what they rest on', () => {
     expect(ids(both, publishRule('subject'))).toEqual([]);
   });
 
+  it('a local rule (needsWholeFunction: false) that names a subject is judged like a whole-function one', () => {
+    const base = publishRule('subject');
+    const localRule: Rule = { ...base, meta: { ...base.meta, id: 'test/publish-local-rule', needsWholeFunction: false } };
+    expect(ids(DROPPED, localRule)).toEqual(['test/publish-local-rule@43']);
+    expect(ids(ADDED, localRule)).toEqual([]);
+    const plain = publishRule('none');
+    expect(ids(ADDED, { ...plain, meta: { ...plain.meta, id: 'test/publish-plain', needsWholeFunction: false } })).toEqual(['test/publish-plain@43']);
+  });
+
   it('on a whole function the descriptors change nothing', () => {
     const added = patch([
       '@@ -0,0 +1,6 @@',
