@@ -7,7 +7,7 @@ import type { SNode } from './tree.js';
 import { kernelMacros } from '../c/index.js';
 import { PHYS_BASE, type DeviceObj, type DmaIovaStateObj, type PageObj } from '../model/index.js';
 import { BOOL, INT, ULLONG, commonType, intTypeNamed, isInt, promote, sizeT, slong, ulong, UINT, wrapTo, type CType, type IntT } from './ctype.js';
-import { callBlockHelper, isBlockHelper } from './block-helpers.js';
+import { callKernelHelper, isKernelHelper } from './kernel-helpers.js';
 import { StopRun, unsupported } from './errors.js';
 import { isAllocator, squeeze, type Interpreter } from './interpreter.js';
 import { Cell, SimStruct, intValue, nullPointer, type LValue, type Value } from './values.js';
@@ -23,13 +23,13 @@ const LOGGING = /^(printk|no_printk|trace_printk|pr_(emerg|alert|crit|err|warn|w
 const NO_OPS = /^(might_sleep|might_fault|lockdep_assert.*|spin_(un)?lock.*|raw_spin_(un)?lock.*|read_(un)?lock.*|write_(un)?lock.*|mutex_(un)?lock|rcu_read_(un)?lock.*|local_irq_.*|preempt_(disable|enable).*|barrier|smp_[rw]?mb.*|[rw]?mb|dma_[rw]mb|cond_resched|cpu_relax|kfree|kvfree|kfree_sensitive|kmem_cache_free|mempool_free|devm_kfree|vfree|free_pages?|__free_pages?|put_device|prefetchw?|__builtin_prefetch|kmemleak_.*|trace_[a-z0-9_]+|kasan_.*|kmsan_.*|debug_dma_.*|dma_debug_.*)$/;
 
 export function hasBuiltin(name: string): boolean {
-  return table.has(name) || LOGGING.test(name) || NO_OPS.test(name) || isAllocator(name) || isBlockHelper(name);
+  return table.has(name) || LOGGING.test(name) || NO_OPS.test(name) || isAllocator(name) || isKernelHelper(name);
 }
 
 export function callBuiltin(ip: Interpreter, name: string, call: SNode, args: SNode[]): Value {
   const f = table.get(name);
   if (f) return f(ip, call, args, name);
-  if (isBlockHelper(name)) return callBlockHelper(ip, name, call, args);
+  if (isKernelHelper(name)) return callKernelHelper(ip, name, call, args);
   if (LOGGING.test(name)) return intValue(0n, INT);
   if (NO_OPS.test(name)) {
     if (name === 'put_device' || /^k.*free|vfree|free_page|mempool_free/.test(name)) for (const a of args) ip.evalExpr(a);
@@ -275,6 +275,12 @@ define(['GENMASK', 'GENMASK_ULL', 'GENMASK_U32', 'GENMASK_U64'], (ip, call, args
   const lo = l >= bits || l < 0n ? 0n : (all << l) & all;
   return int(hi & lo, t);
 });
+// page_size(page): PAGE_SIZE << compound_order(page); the simulator's pages are order 0
+define('page_size', (ip, call, args) => {
+  ip.evalExpr(arg(ip, args, 0, call));
+  return int(ip.run.pageSize, ulong(ip.arch));
+});
+
 // byte order (include/linux/byteorder): the CPU is little-endian, so le conversions keep the
 // value at the width; be conversions swap its bytes
 for (const bits of [16, 32, 64] as const) {

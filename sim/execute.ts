@@ -167,7 +167,12 @@ interface Bound {
 function setUpCaller(plan: ExecutePlan, ip: Interpreter, bound: Bound, inputsOut: BoundInput[]): void {
   const run = ip.run;
   const w = run.world;
-  run.prepareState = (obj, prep) => prepareState(w, obj, prep as StatePrep, bound.phys, bound.size, setupSizeOf(plan, ip, bound));
+  run.prepareState = (obj, prep) => {
+    // contract mode, no map side: the caller's links take the shape the function releases
+    const deferred = plan.inputs.contract && prep === 'linked' && !(plan.before?.length);
+    prepareState(w, obj, deferred ? 'allocated' : (prep as StatePrep), bound.phys, bound.size, setupSizeOf(plan, ip, bound));
+    if (deferred) run.deferredLinks.set(obj, bound.phys?.k === 'int' ? bound.phys.v : PHYS_BASE);
+  };
   for (const [path, prep] of plan.inputs.statePaths) run.pendingStates.set(path.replace(/\s+/g, '').replace(/\./g, '->').replace(/^&/, ''), prep);
   for (const path of [...run.pendingStates.keys()]) {
     const root = path.split('->')[0]!;
@@ -313,7 +318,10 @@ function pointerParameter(p: ParamInfo, ip: Interpreter, plan: ExecutePlan, phys
         if (obj.kind === 'dma_iova_state') {
           const prep = plan.inputs.states.get(p.name) ?? plan.inputs.states.get('state') ?? plan.inputs.stateDefault;
           const sizeOverride = prep && prep !== 'zero' && plan.inputs.setupSize ? evaluateText(plan.inputs.setupSize, plan.spec, plan.program, new Map(), plan.pageSize) : undefined;
-          prepareState(run.world, obj as DmaIovaStateObj, prep, phys, size, setupSize ?? (sizeOverride?.ok && sizeOverride.value.k === 'int' ? sizeOverride.value.v : undefined));
+          // contract mode, no map side: the caller's links take the shape the function releases
+          const deferred = plan.inputs.contract && prep === 'linked' && !(plan.before?.length);
+          prepareState(run.world, obj as DmaIovaStateObj, deferred ? 'allocated' : prep, phys, size, setupSize ?? (sizeOverride?.ok && sizeOverride.value.k === 'int' ? sizeOverride.value.v : undefined));
+          if (deferred) run.deferredLinks.set(obj as DmaIovaStateObj, phys?.k === 'int' ? phys.v : PHYS_BASE);
         }
         return { k: 'ptr', p: { k: 'obj', obj }, to };
       }

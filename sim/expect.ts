@@ -25,7 +25,8 @@ export function matchingBreaches(result: ExecuteResult, names: readonly Invarian
   const set = new Set<string>(names);
   // breaches of the caller's setup (preconditions) are not the function's
   const from = result.run.setupEnd;
-  const found = result.world.breaches.filter((b) => set.has(b.invariant) && !(Number(b.data.call) < from));
+  const setup = result.run.setupBreaches;
+  const found = result.world.breaches.filter((b) => set.has(b.invariant) && !(Number(b.data.call) < from) && !setup?.has(b));
   return [...found.filter((b) => b.data.primary === 'true'), ...found.filter((b) => b.data.primary !== 'true')];
 }
 

@@ -1426,8 +1426,11 @@ export class Interpreter {
   materializePointer(cell: Cell, to: CType): Value {
     if (cell.v && cell.v.k === 'ptr') return cell.v;
     if (cell.unknownResultOf) return this.chooseResult(cell, { kind: 'ptr', to });
-    const s = new SimStruct(to.kind === 'struct' ? to.name : '?', cell.path, true);
-    const v: Value = { k: 'ptr', p: { k: 'struct', s }, to };
+    // memory the simulator invents behind the pointer: a struct, or one scalar (an element of
+    // an array of integers or pointers, `pfns[idx]`, `page_list[i]`)
+    const scalar = to.kind === 'int' || to.kind === 'ptr';
+    const target: Pointer = scalar ? { k: 'cell', cell: new Cell(to, undefined, `*${cell.path}`, true) } : { k: 'struct', s: new SimStruct(to.kind === 'struct' ? to.name : '?', cell.path, true) };
+    const v: Value = { k: 'ptr', p: target, to };
     cell.v = v;
     if (cell.t.kind === 'unknown') cell.t = { kind: 'ptr', to };
     return v;
@@ -1717,7 +1720,7 @@ export class Interpreter {
    * Memory an unknown function was handed a pointer to: what it did not hold yet becomes an input
    * (a struct the callee fills, `first_segment(req, &vec)`), read as invented values later.
    */
-  private writtenByUnknown(p: Pointer): void {
+  writtenByUnknown(p: Pointer): void {
     if (p.k === 'struct') {
       if (p.s.bound) return;
       p.s.external = true;

@@ -10,6 +10,7 @@ import {
   intType,
   isModelObject,
   kindForPointerType,
+  DMA_TO_DEVICE,
   PHYS_BASE,
   type DmaIovaStateObj,
   type ModelArg,
@@ -94,6 +95,7 @@ export function callModelFunction(ip: Interpreter, name: string, args: Value[], 
     return result;
   }
   if (unmapsInventedAddress(ip, name, contract, modelArgs, line)) return VOID_VALUE;
+  linkAsReleased(ip, name, contract, modelArgs, line);
   run.calls.push({ fn: name, line, args: recorded, via: 'model', injected: false });
   if (contract.categories.some((c) => c === 'links' || c === 'maps')) run.mapped = true;
   const r = callModel(w, name, modelArgs, { line });
@@ -130,6 +132,62 @@ function unmapsInventedAddress(ip: Interpreter, name: string, contract: NonNulla
   ip.run.approximate(`${name}() at line ${line} unmaps ${invented.path} (0x${addr.toString(16)}), a value the simulator invented: what the map side stored there is not in the change`, true);
   ip.run.addEntry({ fn: name, args: { addr: `0x${addr.toString(16)}` }, events: [{ kind: 'info', what: 'skipped', message: `not run: the address is ${invented.path}, invented by the simulator` }], line });
   return true;
+}
+
+/**
+ * The first release (or sync) of a state the caller linked in a shape the change does not show:
+ * the caller's link is made now, exactly as this call expects it ([offset, offset + size) with its
+ * direction and attributes, inside the reservation), and counted as the caller's. A function
+ * whose releases disagree with each other, or reach past the reservation, still shows it.
+ */
+function linkAsReleased(ip: Interpreter, name: string, contract: NonNullable<ReturnType<typeof contractFor>>, args: ModelArg[], line: number): void {
+  const run = ip.run;
+  if (run.deferredLinks.size === 0) return;
+  const at = (role: string): ModelArg | undefined => args[contract.params.findIndex((p) => p.role === role)];
+  const state = at('state');
+  if (!isModelObject(state) || state.kind !== 'dma_iova_state' || !run.deferredLinks.has(state as DmaIovaStateObj)) return;
+  const st = state as DmaIovaStateObj;
+  const phys = run.deferredLinks.get(st)!;
+  // only a release or a sync says which range the caller linked (a query or a link says nothing)
+  if (!['dma_iova_unlink', 'dma_iova_destroy', 'dma_iova_sync', 'dma_iova_free'].includes(name)) return;
+  run.deferredLinks.delete(st);
+  let offset = 0n;
+  let size = 0n;
+  let dir = DMA_TO_DEVICE;
+  let attrs = 0n;
+  const num = (v: ModelArg | undefined): bigint => (typeof v === 'bigint' ? v : 0n);
+  if (name === 'dma_iova_unlink' || name === 'dma_iova_sync') {
+    offset = num(at('offset'));
+    size = num(at('size'));
+  } else if (name === 'dma_iova_destroy') size = num(contract.params.findIndex((p) => p.name === 'mapped_len') >= 0 ? args[contract.params.findIndex((p) => p.name === 'mapped_len')] : at('size'));
+  if (name !== 'dma_iova_sync') {
+    dir = at('dir') === undefined ? DMA_TO_DEVICE : num(at('dir'));
+    attrs = num(at('attrs'));
+  }
+  run.approximate(`the caller's link of ${st.id} was made as ${name}() at line ${line} releases it: the map side is not in the change`, true);
+  const reserved = st.rawSize & ~(1n << 63n);
+  if (offset >= reserved || size === 0n) return;
+  if (offset + size > reserved) size = reserved - offset;
+  const w = ip.world;
+  const before = w.liveSnapshot();
+  const from = w.trace.length;
+  callModel(w, 'dma_iova_link', [w.dev, st, phys + offset, offset, size, dir, attrs], { line });
+  callModel(w, 'dma_iova_sync', [w.dev, st, offset, size], { line });
+  for (let i = from; i < w.trace.length; i++) {
+    w.trace[i]!.events.push({ kind: 'info', what: 'setup', message: `the caller's link, as ${name}() at line ${line} releases it (the map side is not in the change)` });
+    run.syntheticEntries.add(w.trace[i]!);
+  }
+  // what the caller linked is the caller's: not leaked by the function
+  const after = w.liveSnapshot();
+  if (run.keep) {
+    run.keep = {
+      reservations: run.keep.reservations,
+      extents: new Set([...run.keep.extents, ...[...after.extents].filter((e) => !before.extents.has(e))]),
+      slots: new Set([...run.keep.slots, ...[...after.slots].filter((e) => !before.slots.has(e))]),
+      mappings: run.keep.mappings,
+    };
+  }
+  run.setupBreaches = new Set([...(run.setupBreaches ?? []), ...w.breaches.filter((b) => Number(b.data.call) >= from)]);
 }
 
 /**

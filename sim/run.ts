@@ -71,6 +71,8 @@ export class Run {
   setupEnd = 0;
   /** What the caller's setup left live: not the function's to release. */
   keep: LiveSnapshot | undefined;
+  /** Breaches of the caller's part made during the run (a deferred link): not the function's. */
+  setupBreaches: Set<object> | undefined;
   /** The caller's setup is running: nothing is made to fail. */
   suspendFailures = false;
   /** A function the caller ran first (preconditions.before) did not succeed: the run does not count. */
@@ -81,6 +83,12 @@ export class Run {
    */
   readonly pendingStates = new Map<string, string>();
   prepareState: ((obj: DmaIovaStateObj, prep: string) => void) | undefined;
+  /**
+   * States the caller linked in a shape nobody in the change shows (a 'linked' precondition with
+   * no map side): the link is made when the function first releases or syncs the state, as that
+   * call expects it (the phys it maps).
+   */
+  readonly deferredLinks = new Map<DmaIovaStateObj, bigint>();
   /** Contract mode: the total a caller reserved, which invented lengths stay consistent with. */
   contract: { total: bigint } | undefined;
   /** Calls made so far at each unknown call site in this run (bounding loops driven by them). */

@@ -1,9 +1,10 @@
-// The block layer's DMA iterator helpers (reference/callers.md §1), which NVMe and other drivers
-// call instead of the IOVA API: run on the model so a driver's lifecycle around them shows.
-// blk_rq_dma_map_iter_start() maps a request of one 2-granule segment either through the IOVA
+// Kernel helpers around the DMA API that drivers call instead of it, run on the model so a
+// driver's lifecycle around them shows: the block layer's DMA iterator (reference/callers.md §1)
+// — blk_rq_dma_map_iter_start() maps a request of one 2-granule segment either through the IOVA
 // path (try_alloc, link, sync: one coalesced range) or through dma_map_phys(), or fails;
 // blk_rq_dma_unmap() destroys the IOVA mapping when dma_use_iova(state), else tells the caller
-// whether it must unmap the segments itself. The path taken is a choice of the run.
+// whether it must unmap the segments itself — and dma_need_unmap(), read from the model's device.
+// The path the iterator takes is a choice of the run.
 import { DMA_MAPPING_ERROR, DMA_TO_DEVICE, PHYS_BASE, type TraceEntry } from '../model/index.js';
 import { BOOL, ulong, UINT, type IntT } from './ctype.js';
 import { unsupported } from './errors.js';
@@ -18,14 +19,20 @@ const PHYS: IntT = { kind: 'int', name: 'phys_addr_t', bits: 64, signed: false }
 const SIZE_OF_SEGMENT_GRANULES = 2n;
 const BLK_STS_RESOURCE = 9n;
 
-export const BLOCK_HELPERS = ['blk_rq_dma_map_iter_start', 'blk_rq_dma_unmap', 'blk_mq_rq_to_pdu'] as const;
+export const KERNEL_HELPERS = ['blk_rq_dma_map_iter_start', 'blk_rq_dma_unmap', 'blk_mq_rq_to_pdu', 'rq_dma_dir', 'dma_need_unmap'] as const;
 
-export function isBlockHelper(name: string): boolean {
-  return (BLOCK_HELPERS as readonly string[]).includes(name);
+export function isKernelHelper(name: string): boolean {
+  return (KERNEL_HELPERS as readonly string[]).includes(name);
 }
 
-export function callBlockHelper(ip: Interpreter, name: string, call: SNode, args: SNode[]): Value {
+export function callKernelHelper(ip: Interpreter, name: string, call: SNode, args: SNode[]): Value {
+  if (name === 'dma_need_unmap') return needUnmap(ip, call, args);
   if (name === 'blk_mq_rq_to_pdu') return requestPdu(ip, call, args);
+  if (name === 'rq_dma_dir') {
+    // a write request: the same direction the iterator helpers map with
+    evalArgs(ip, call, args, 1, name);
+    return intValue(BigInt(DMA_TO_DEVICE), { kind: 'int', name: 'dma_data_direction', bits: 32, signed: true });
+  }
   return name === 'blk_rq_dma_map_iter_start' ? mapIterStart(ip, call, args) : dmaUnmap(ip, call, args);
 }
 
@@ -73,6 +80,8 @@ function stateAddr(ip: Interpreter, state: Value, node: SNode): bigint {
 function mapIterStart(ip: Interpreter, call: SNode, args: SNode[]): Value {
   const name = 'blk_rq_dma_map_iter_start';
   const [, dev, state, iter] = evalArgs(ip, call, args, 4, name);
+  // the iterator's other members (its P2P state, attributes) are the helper's to fill: inputs
+  if (iter?.k === 'ptr' && iter.p) ip.writtenByUnknown(iter.p);
   const g = BigInt(ip.run.spec.granule);
   const len = SIZE_OF_SEGMENT_GRANULES * g;
   const phys = intValue(PHYS_BASE, PHYS);
@@ -122,6 +131,20 @@ function mapIterStart(ip: Interpreter, call: SNode, args: SNode[]): Value {
   return intValue(1n, BOOL);
 }
 
+/**
+ * dma_need_unmap(dev): true unless the device maps directly (no DMA-IOMMU domain) with syncs
+ * skipped (coherent, no bouncing) — kernel/dma/mapping.c; CONFIG_DMA_API_DEBUG taken off.
+ */
+function needUnmap(ip: Interpreter, call: SNode, args: SNode[]): Value {
+  evalArgs(ip, call, args, 1, 'dma_need_unmap');
+  const dev = ip.world.dev;
+  const need = dev.dmaIommu || !dev.coherent || ip.world.spec.untrusted;
+  ip.run.calls.push({ fn: 'dma_need_unmap', line: ip.line(call), args: [], via: 'builtin', injected: false });
+  const why = dev.dmaIommu ? 'the device maps through its DMA-IOMMU domain' : need ? 'direct mapping that syncs or bounces' : 'coherent direct mapping';
+  ip.run.addEntry({ fn: 'dma_need_unmap', args: { dev: dev.id }, result: need ? 'true' : 'false', events: [{ kind: 'info', what: 'kernel-helper', message: why }], line: ip.line(call) });
+  return intValue(need ? 1n : 0n, BOOL);
+}
+
 /** bool blk_rq_dma_unmap(req, dma_dev, state, mapped_len) */
 function dmaUnmap(ip: Interpreter, call: SNode, args: SNode[]): Value {
   const name = 'blk_rq_dma_unmap';
@@ -134,9 +157,9 @@ function dmaUnmap(ip: Interpreter, call: SNode, args: SNode[]): Value {
     entry.result = 'true';
     return intValue(1n, BOOL);
   }
-  // the direct path: whether the caller must unmap its segments is dma_need_unmap(dev)'s answer
-  const labels = ['true (nothing to unmap: !dma_need_unmap())', 'false (the caller unmaps its segments)'];
-  const i = ip.run.choices.choose(labels.map((l) => `${name}() returned ${l}`));
-  entry.result = i === 0 ? 'true' : 'false';
-  return intValue(i === 0 ? 1n : 0n, BOOL);
+  // the direct path: the caller unmaps its segments itself when dma_need_unmap(dev)
+  const need = needUnmap(ip, call, [args[1]!]);
+  const done = need.k === 'int' && need.v === 0n;
+  entry.result = done ? 'true' : 'false';
+  return intValue(done ? 1n : 0n, BOOL);
 }
