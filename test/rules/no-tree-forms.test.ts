@@ -3,7 +3,8 @@
 // hunks (three lines of context, git's section line), so the engine rebuilds it as a partial
 // function. Each must yield exactly its rule ids as a plain diff, a format-patch mail, the middle
 // patch of a 3-patch mbox series (also after a patch to the same file that moves its lines), and
-// quoted at depth 1 and 2 in a reply with prose around it;
+// quoted at depth 1 and 2 in a reply with prose around it (at depth 2 with trailing blanks dropped,
+// as mail programs do);
 // its correct version (`.correct.diff`) and the negative controls must yield nothing.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -182,7 +183,9 @@ function reply(diff: string, depth: 1 | 2): string {
   ];
   const intro = depth === 2 ? ['On Tue, Dec 02, 2026 at 05:40:00PM +0000, Dan Reviewer wrote:', '> On Tue, Dec 02, 2026 at 10:00:00AM +0100, Ada Fixture wrote:'] : ['On Tue, Dec 02, 2026 at 10:00:00AM +0100, Ada Fixture wrote:'];
   const outro = depth === 2 ? ['>', '> I would like a second opinion on this one.', '', 'Agreed, this needs another look before it is applied.', ''] : ['', 'I will look at it again after the merge window.', ''];
-  return [...head, ...intro, ...body, ...outro].join('\n');
+  const text = [...head, ...intro, ...body, ...outro].join('\n');
+  // mail programs often drop trailing blanks, and with them the space of a blank context line
+  return depth === 2 ? text.replace(/[ \t]+$/gm, '') : text;
 }
 
 const FORMS: Record<string, (diff: string) => string> = {
