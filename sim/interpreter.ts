@@ -182,6 +182,8 @@ export class Interpreter {
   private readonly defineStack = new Set<string>();
   /** Invented memory first seen as one object, later indexed: the array it is element 0 of. */
   private readonly arraysOf = new WeakMap<object, SimArray>();
+  /** Allocated memory first seen untyped, then used as an array of scalars. */
+  private readonly scalarArrays = new WeakMap<SimStruct, SimArray>();
   /** Where a slot lives: the struct and field that hold it (for container_of). */
   readonly parents = new WeakMap<object, { s: SimStruct; field: string }>();
   /** Values of the top-level function's parameters at entry (for `holds`). */
@@ -1407,7 +1409,7 @@ export class Interpreter {
     const lengthLike = /len|size|bytes|length|total/i.test(name);
     // Contract mode: one length, consistent with what the caller reserved (2 granules in all,
     // granule-sized segments, at most 2 of them), so invented values cannot break a mirror alone.
-    if (lengthLike && this.run.contract) candidates = [/total|mapped|payload|bytes/i.test(name) ? this.run.contract.total : g];
+    if (lengthLike && this.run.contract) candidates = [segmentLength(cell.path) ? g : this.run.contract.total];
     else if (lengthLike) candidates = [g, 1n, 0n];
     else if (/^(nr|num|count|nents|n)_?|_(nr|count|cnt|num)$/i.test(name)) candidates = [1n, 2n, 0n];
     else if (/phys|paddr|addr/i.test(name) || t.name === 'phys_addr_t' || t.name === 'dma_addr_t') candidates = this.run.contract ? [PHYS_BASE] : [PHYS_BASE, PHYS_BASE + 0x234n];
@@ -1552,6 +1554,17 @@ export class Interpreter {
         if (v.k === 'agg') throw unsupported(`a struct converted to a pointer (${squeeze(node.text)})`, this.line(node));
         if (v.k !== 'ptr') throw unsupported(`void converted to a pointer (${squeeze(node.text)})`, this.line(node));
         if (v.p && t.to.kind === 'struct') return { k: 'ptr', p: this.bindPointer(v.p, t.to.name), to: t.to };
+        if (v.p?.k === 'struct' && v.p.s.allocated && v.p.s.name === '?' && v.p.s.fields.size === 0 && (t.to.kind === 'int' || t.to.kind === 'ptr')) {
+          // kcalloc(n, sizeof(u64)) stored in a u64 *: an array of scalars
+          const s = v.p.s;
+          let arr = this.scalarArrays.get(s);
+          if (!arr) {
+            arr = new SimArray(t.to, undefined, s.path, false);
+            arr.zeroed = s.zeroed;
+            this.scalarArrays.set(s, arr);
+          }
+          return { k: 'ptr', p: { k: 'elem', arr, index: 0 }, to: t.to };
+        }
         return { k: 'ptr', p: v.p, to: t.to };
       }
       case 'struct':
@@ -1781,6 +1794,17 @@ export class Interpreter {
 }
 
 // ---- helpers -------------------------------------------------------------------------------
+
+/**
+ * Is an invented length one segment's (an array element's, an iterator's, a range's or an
+ * entry's: one granule) rather than the whole buffer's (what the caller reserved)?
+ */
+function segmentLength(path: string): boolean {
+  const parts = path.split(/->|\./);
+  if (/total|mapped|payload/i.test(parts[parts.length - 1] ?? '')) return false;
+  if (path.includes('[')) return true;
+  return parts.some((part) => /vec|seg|^\*?sge?$|sg_|range|entry|page|frag|chunk|elem|desc/i.test(part));
+}
 
 /** Calls of one unknown function at one site whose every result is tried; later ones end loops. */
 const UNKNOWN_SITE_ROUNDS = 1;

@@ -310,6 +310,15 @@ interface LinkShape {
   attrs: string;
   fn: string;
   line: number;
+  /** The struct type holding the state (`struct baz` for b->st with `struct baz *b`), when known. */
+  owner?: string;
+}
+
+/** The struct type of the parameter a state key starts at (`b->st`, b a `struct baz *`). */
+function ownerType(fn: FunctionInfo, key: string): string | undefined {
+  const root = /^([A-Za-z_]\w*)(?:->|\.)/.exec(key)?.[1];
+  const param = root ? fn.params.find((p) => p.name === root) : undefined;
+  return param ? /\bstruct\s+(\w+)/.exec(param.type)?.[1] : undefined;
 }
 
 const linkShapes = new WeakMap<Functions, Map<string, LinkShape[]>>();
@@ -326,7 +335,8 @@ function linksOfChange(functions: Functions): Map<string, LinkShape[]> {
       const f = stateField(s.key);
       if (!f) continue;
       const list = map.get(f) ?? [];
-      list.push({ dir: resolvedText(a, s.args[s.api.dir]), attrs: resolvedText(a, s.args[s.api.attrs]), fn: name, line: lineOf(a, s.call) });
+      const owner = ownerType(fn, s.key);
+      list.push({ dir: resolvedText(a, s.args[s.api.dir]), attrs: resolvedText(a, s.args[s.api.attrs]), fn: name, line: lineOf(a, s.call), ...(owner ? { owner } : {}) });
       map.set(f, list);
     }
   }
@@ -342,9 +352,14 @@ function crossFunctionMirror(fn: FunctionInfo, sites: ApiSite[], a: FunctionAnal
   const releases = sites.filter((s) => s.api.role === 'unlink' || s.api.role === 'destroy');
   if (releases.length === 0) return;
   const shapes = linksOfChange(functions);
+  // a function that links the state itself is judged on its own links (the path machine)
+  const linkedHere = new Set(sites.filter((s) => s.api.role === 'link').map((s) => s.key));
   for (const r of releases) {
     const f = stateField(r.key);
-    const links = f ? (shapes.get(f) ?? []).filter((l) => l.fn !== fn.name) : [];
+    if (linkedHere.has(r.key)) continue;
+    const owner = ownerType(fn, r.key);
+    // the same field name in another struct type is another state
+    const links = f ? (shapes.get(f) ?? []).filter((l) => l.fn !== fn.name && !(owner && l.owner && owner !== l.owner)) : [];
     if (links.length === 0) continue;
     const dir = resolvedText(a, r.args[r.api.dir]);
     const attrs = resolvedText(a, r.args[r.api.attrs]);
