@@ -4,7 +4,7 @@
 // budget hit, no invented value — and none showed it: the guard holds), or unconfirmed (what
 // stopped it).
 import { pageSizeOf } from './types.js';
-import { contractFor, DEFAULT_SCENARIO, evalInput, type ScenarioSpec, type SimRequest } from '../model/index.js';
+import { contractFor, DEFAULT_SCENARIO, evalInput, type RecordedBreach, type ScenarioSpec, type SimRequest } from '../model/index.js';
 import { candidateScenarios } from './scenarios.js';
 import { emptyInputs, execute, type BeforeCall, type ExecuteResult, type InputSpec, type StatePrep } from './execute.js';
 import { checkExpect } from './expect.js';
@@ -222,8 +222,18 @@ export function explore(
   target: Target,
   request: SimRequest,
   settings: SimSettings,
-  opts: { fail: FailStrategy; mode: 'confirm' | 'contract'; representativesOnly?: number },
-): SimOutcome {
+  opts: {
+    fail: FailStrategy;
+    mode: 'confirm' | 'contract';
+    representativesOnly?: number;
+    /**
+     * The function has callers in the change that may finish its job (unlink, free, sync): a
+     * breach that only shows at its own return (a leak, unsynced links) is not evidence by itself;
+     * it is reported in `returnBreach` for the caller to check.
+     */
+    callersFinish?: boolean;
+  },
+): SimOutcome & { returnBreach?: string } {
   const { program, cf } = target;
   if (cf.fn.hasError) return { confirmation: 'unconfirmed', note: `${cf.fn.name} does not parse (${cf.fn.notCheckedReason ?? 'parse error'})` };
   if (cf.fn.partial) return { confirmation: 'unconfirmed', note: `${cf.fn.name} is only partly known (rebuilt from hunks): give --tree to run it` };
@@ -268,7 +278,12 @@ export function explore(
     if (representative) tally.representativeRuns++;
     if (representative && !tally.firstRepresentative && result.returned !== undefined) tally.firstRepresentative = result;
     finishRun(result, opts.mode, { teardownOnFailure: teardown });
-    const check = checkExpect(result, request.expect);
+    const atCall = (b: RecordedBreach): boolean => !(b.data.fn ?? '').startsWith('@');
+    const check = checkExpect(result, request.expect, opts.callersFinish ? atCall : undefined);
+    if (opts.callersFinish && !check.observed && !returnBreach) {
+      const atReturn = checkExpect(result, { ...request.expect, warn: false }).observed;
+      if (atReturn?.kind === 'invariant') returnBreach = atReturn.text;
+    }
     if (check.observed) {
       const inputsText = shortInputs(result, keys);
       const failing = [...failPlan.entries()].map(([f, k]) => `${f}${k === 'all' ? '' : ` (call ${Number(k) + 1})`} failing`).join(', ');
@@ -295,6 +310,7 @@ export function explore(
     return 'ran';
   };
   let found: SimOutcome | undefined;
+  let returnBreach: string | undefined;
 
   for (const { spec, representative } of candidateScenarios(placed.constraints)) {
     if (opts.representativesOnly !== undefined && scenarioIndex >= opts.representativesOnly) break;
@@ -342,7 +358,8 @@ export function explore(
   if (tally.runs > 0 && preconditionFailures === tally.runs) {
     return { confirmation: 'unconfirmed', note: `the caller's setup never succeeded (${request.preconditions?.before?.join(', ')}): ${cf.fn.name} was not run` };
   }
-  return verdict(target, request, tally, representativesDone, params);
+  const outcome = verdict(target, request, tally, representativesDone, params);
+  return returnBreach ? { ...outcome, returnBreach } : outcome;
 }
 
 interface Cursor {

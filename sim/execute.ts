@@ -200,12 +200,14 @@ function setUpCaller(plan: ExecutePlan, ip: Interpreter, bound: Bound, inputsOut
       return pointerParameter({ ...p, t }, ip, plan, bound.phys, bound.size);
     });
     run.suspendFailures = true;
+    const from = w.trace.length;
     let returned: Value;
     try {
       returned = ip.callFunction(b.cf, args);
     } finally {
       run.suspendFailures = false;
     }
+    for (const entry of w.trace.slice(from)) entry.events.push({ kind: 'info', what: 'setup', message: `in ${b.cf.fn.name}(), which the caller runs first (the map side)` });
     const retType = parseTypeText(b.cf.fn.returnType, plan.spec.arch);
     if (!judgeSuccess(retType, returned)) {
       run.preconditionFailed = `${b.cf.fn.name}() did not succeed (returned ${describeValue(returned)})`;

@@ -35,10 +35,10 @@ export function breachLine(result: ExecuteResult, b: RecordedBreach): number | u
   return result.world.trace[Number(b.data.call)]?.line;
 }
 
-export function checkExpect(result: ExecuteResult, expect: SimRequest['expect']): ExpectCheck {
+export function checkExpect(result: ExecuteResult, expect: SimRequest['expect'], accept: (b: RecordedBreach) => boolean = () => true): ExpectCheck {
   const w = result.world;
   if (expect.invariants?.length) {
-    const b = matchingBreaches(result, expect.invariants)[0];
+    const b = matchingBreaches(result, expect.invariants).filter(accept)[0];
     if (b) {
       const line = breachLine(result, b);
       return { observed: { kind: 'invariant', text: `${b.invariant} breaks${line ? ` at line ${line}` : ''}: ${b.message}`, ...(line ? { line } : {}), breach: b } };

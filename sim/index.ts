@@ -96,6 +96,38 @@ function failurePoints(names: readonly string[], program: Program): string[] {
   return [...out];
 }
 
+/** Functions of the change that call `name` (by the text of their bodies). */
+function callersOf(name: string, program: Program): ChangeFunctionLike[] {
+  const call = new RegExp(`\\b${name.replace(/[^A-Za-z0-9_]/g, '')}\\s*\\(`);
+  return [...program.functions.values()].filter((c) => c.fn.name !== name && c.fn.body && call.test(c.fn.body.text));
+}
+
+/**
+ * Contract mode. A breach at the function's own return (a leak, unsynced or unlinked bytes) is
+ * evidence only when no caller in the change finishes the job: for a function with callers there,
+ * such a breach is checked again by running the callers (a few levels up) under the same failures.
+ */
+function contractThroughCallers(program: Program, cf: ChangeFunctionLike, request: SimRequest, settings: SimSettings, fail: FailStrategy, depth: number): SimOutcome {
+  const callers = depth < 3 ? callersOf(cf.fn.name, program).slice(0, 3) : [];
+  const out = explore({ program, cf }, request, settings, { fail, mode: 'contract', representativesOnly: 2, callersFinish: callers.length > 0 });
+  const { returnBreach, ...outcome } = out;
+  if (outcome.confirmation === 'confirmed' || !returnBreach) return outcome;
+  const notes: string[] = [];
+  for (const caller of callers) {
+    // the caller does its own setup; only the map side it runs first stays
+    const before = request.preconditions?.before?.filter((b) => b !== caller.fn.name);
+    const { preconditions: _, ...rest } = request;
+    const viaCaller: SimRequest = { ...rest, function: caller.fn.name, ...(before?.length ? { preconditions: { before } } : {}) };
+    const r = contractThroughCallers(program, caller, viaCaller, settings, fail, depth + 1);
+    if (r.confirmation === 'confirmed') return { ...r, note: `${r.note} (shown through ${caller.fn.name}(), which calls ${cf.fn.name}())` };
+    notes.push(`${caller.fn.name}(): ${r.confirmation === 'refuted' ? 'every run clean' : r.note}`);
+  }
+  return {
+    confirmation: 'unconfirmed',
+    note: `${returnBreach.replace(/ at line \d+/, '')} when ${cf.fn.name}() returns, but its callers in the change may finish the job and do not show it (${notes.join('; ')})`,
+  };
+}
+
 function findTarget(request: SimRequest, env: SimEnvironment): ChangeFunctionLike | undefined {
   const named = env.functions.get(request.function);
   if (named) return named;
@@ -133,7 +165,7 @@ function confirmRequest(request: SimRequest, env: SimEnvironment, settings: SimS
       const req: SimRequest = request.expect.invariants?.length
         ? request
         : { ...request, expect: { ...request.expect, invariants: ['no-leak', 'sync-before-publish', 'link-in-reservation', 'unlink-mirrors-link', 'state-live', 'no-double-free', 'free-mirrors-alloc', 'mapping-covers-buffer'] } };
-      return explore(target, req, settings, { fail, mode: 'contract', representativesOnly: 2 });
+      return contractThroughCallers(program, cf, req, settings, fail, 0);
     }
     case 'differential': {
       const summary = differentialCheck(cf.fn, { ...env, functions: env.functions }, settings);
