@@ -13,6 +13,7 @@ import { parseForReview } from './parse.js';
 import { defaultSimulator, registeredRules } from './defaults.js';
 import { describeRules, selectRules, type ActiveRule, type RuleSelection } from './registry.js';
 import type { SimulatorPort } from './simulator-port.js';
+import { RelevanceGate } from './relevance.js';
 import { findSuppressions, matchSuppression, type Suppression } from './suppressions.js';
 import { divergenceFindings, MODEL_DIVERGENCE_RULE, simulatorGaps, verifyFixes } from './simulation.js';
 import type { AnalysedFunction, FileEntry, Finding, Fix, NotChecked, Report } from './types.js';
@@ -26,6 +27,11 @@ export interface ReviewOptions extends RuleSelection {
   simulator?: SimulatorPort | false;
   /** A C file that does not parse as C is bad input (the command) rather than "not checked" (the app). */
   notCIsError?: boolean;
+  /**
+   * Skip a rule on functions that name none of its words nor call a function that does (default
+   * on; off only to prove it changes nothing).
+   */
+  relevanceGate?: boolean;
 }
 
 interface RawFinding {
@@ -98,6 +104,8 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
   }
 
   const allFunctions = functionMap(parsed.map((p) => p.post));
+  const gateOn = options.relevanceGate !== false;
+  const gate = gateOn ? new RelevanceGate(parsed.map((p) => p.post)) : undefined;
 
   // 2. Run the rules on the touched functions.
   const rulesStart = performance.now();
@@ -130,7 +138,7 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
       }
       if (!unsound && !fn.partial) simTargets.push({ path: change.path, file: post, fn });
       const runnable = unsound ? active.filter((a) => a.rule.meta.needsWholeFunction === false) : active;
-      const found = runFunctionRules(runnable, post, fn, change.path, allFunctions);
+      const found = runFunctionRules(runnable, post, fn, change.path, allFunctions, gate);
       // on a partial function a report is judged against the pre-image unless it rests only on shown
       // lines: a rule that needs the whole function, or any report that names what it judged
       if (fn.partial) for (const r of found) if ((r.active?.rule.meta.needsWholeFunction !== false || r.subject) && !r.local) r.provisional = true;
@@ -147,7 +155,7 @@ export function reviewSync(changeSet: ChangeSet, options: ReviewOptions = {}): R
   const differentialMs = performance.now() - differentialStart;
 
   // 3. Keep what the change introduces.
-  let kept = changeSet.wholeFiles ? raw : keepIntroduced(raw, parsed, active, allFunctions);
+  let kept = changeSet.wholeFiles ? raw : keepIntroduced(raw, parsed, active, allFunctions, gateOn);
   assignFingerprints(kept);
 
   // 4. Suppressions (in code, then config ignores).
@@ -337,10 +345,12 @@ function runFunctionRules(
   fn: FunctionInfo,
   path: string,
   functions: ReadonlyMap<string, ChangeFunction>,
+  gate: RelevanceGate | undefined,
 ): RawFinding[] {
   const out: RawFinding[] = [];
   for (const a of active) {
     if (!a.rule.check) continue;
+    if (gate && !gate.allows(a.rule, fn)) continue;
     a.rule.check(fn, makeContext(a, file, path, functions, fn, out));
   }
   return out;
@@ -383,6 +393,7 @@ function keepIntroduced(
   parsed: Array<{ change: ChangedFile; post: ParsedFile }>,
   active: readonly ActiveRule[],
   allFunctions: ReadonlyMap<string, ChangeFunction>,
+  gateOn: boolean,
 ): RawFinding[] {
   const byFile = new Map(parsed.map((p) => [p.change.path, p]));
   interface Baseline {
@@ -409,10 +420,11 @@ function keepIntroduced(
     base.available = true;
     const names = new Set(touchedFunctions(entry.post.functions, entry.change).map((f) => f.name));
     const preRaw: RawFinding[] = [];
+    const preGate = gateOn ? new RelevanceGate([result.file, ...parsed.filter((p) => p !== entry).map((p) => p.post)]) : undefined;
     for (const fn of result.file.functions) {
       if (!names.has(fn.name) || fn.hasError) continue;
       base.texts.set(fn.name, (base.texts.get(fn.name) ?? '') + '\n' + normaliseStatementText(fn.node.text));
-      preRaw.push(...runFunctionRules(active, result.file, fn, path, allFunctions));
+      preRaw.push(...runFunctionRules(active, result.file, fn, path, allFunctions, preGate));
     }
     preRaw.push(...runFileRules(active, result.file, path, allFunctions));
     assignFingerprints(preRaw);

@@ -37,6 +37,8 @@ function contractSinks(): Map<string, MaskSink> {
 }
 
 const CONTRACT_SINKS = contractSinks();
+/** A whole-word mention of a contract sink: functions without one are not walked for helpers. */
+const NAMES_A_SINK = new RegExp(`\\b(?:${[...CONTRACT_SINKS.keys()].join('|')})\\b`);
 
 /** Functions that read a device's streaming DMA mask (dma_get_mask), from the contracts. */
 export const STREAMING_READERS: ReadonlySet<string> = new Set(functionsIn('reads-mask'));
@@ -62,7 +64,7 @@ export function maskSinks(functions: ReadonlyMap<string, ChangeFunction>): Map<s
   let budget = MAX_HELPERS;
   for (const [name, { fn }] of functions) {
     if (budget-- <= 0) break;
-    if (sinks.has(name) || fn.hasError || !fn.body) continue;
+    if (sinks.has(name) || fn.hasError || !fn.body || !NAMES_A_SINK.test(fn.body.text)) continue;
     for (const { call, sink } of sinkCallsIn(fn, CONTRACT_SINKS)) {
       const arg = argumentsOf(call)[sink.maskIndex];
       if (!arg) continue;

@@ -29,6 +29,13 @@ export interface RuleMeta<MessageId extends string> {
    * scan prefilter). Omitted: the model's contract identifiers stand in for the rule.
    */
   prefilter?: readonly string[];
+  /**
+   * Identifiers without which the rule cannot report in a function: one that names none of them,
+   * nor calls a function of the change that does, is not checked (review/relevance.ts); `x_*`
+   * stands for every identifier starting `x_`. Omitted:
+   * the model's contract identifiers and the prefilter's words.
+   */
+  gate?: readonly string[];
   /** Message templates; `{{name}}` is replaced from the report's data. */
   messages: Record<MessageId, string>;
 }

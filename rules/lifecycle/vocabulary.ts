@@ -156,3 +156,18 @@ function looksLikeMappingUncached(name: string): boolean {
   // pci_p2pdma_map_type(), foo_map_state(): a query about a mapping, not one
   return !/^(type|state|kind|flags|error|size|len|count|nents|mode|ops|lock|unlock|find|lookup|get|put)$/.test(parts[parts.length - 1] ?? '');
 }
+
+/**
+ * The names a lifecycle event starts from (analysis.ts follows a function only when they occur):
+ * the API's calls, the kernel wrappers, the iterator and state types; `*` ends a prefix. A
+ * function naming none of them, nor calling a function of the change that does, has no lifecycle.
+ */
+export const LIFECYCLE_WORDS: readonly string[] = [
+  ...API.keys(),
+  ...WRAPPERS.map((w) => w.name),
+  'dma_iova_state',
+  'blk_dma_iter',
+  'dma_use_iova',
+  'dma_iova_*',
+  'dma_unmap_*',
+];
