@@ -80,16 +80,17 @@ export class RelevanceGate {
     return { functions, callers };
   }
 
-  /** The functions that name one of `tokens` (`x_*`: a prefix), or name (transitively) a function that does. */
+  /** The functions that name one of `tokens` (`x_*`: a prefix; `*x*`: a part, any case), or name (transitively) a function that does. */
   private relevantFunctions(tokens: readonly string[]): Set<FunctionInfo> {
     this.index ??= this.build();
-    const wanted = new Set(tokens.filter((t) => !t.endsWith('*')));
-    const prefixes = tokens.filter((t) => t.endsWith('*')).map((t) => t.slice(0, -1));
+    const wanted = new Set(tokens.filter((t) => !t.includes('*')));
+    const prefixes = tokens.filter((t) => /^[^*]+\*$/.test(t)).map((t) => t.slice(0, -1));
+    const parts = tokens.filter((t) => /^\*[^*]+\*$/.test(t)).map((t) => t.slice(1, -1).toLowerCase());
     const relevant = new Set<FunctionInfo>();
     const queue: Indexed[] = [];
     for (const f of this.index.functions) {
       for (const id of f.ids) {
-        if (wanted.has(id) || prefixes.some((p) => id.startsWith(p))) {
+        if (wanted.has(id) || prefixes.some((p) => id.startsWith(p)) || (parts.length > 0 && parts.some((p) => id.toLowerCase().includes(p)))) {
           relevant.add(f.fn);
           queue.push(f);
           break;

@@ -4,7 +4,7 @@
 // function allocates for streaming or for coherent DMA (reference/iova-api.md §1: the IOVA API
 // and the map paths use dma_get_mask(dev); iommu_dma_alloc and __iommu_dma_alloc_noncontiguous use
 // dev->coherent_dma_mask).
-import { analyze, argumentsOf, calleeName, evalConst, isKnownConst, intTypeOf, wrapToType, subExpressions, toExpr, defineValue, stripCasts, type Expr, type FunctionInfo, type FunctionAnalysis, type ParsedFile, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentsOf, calleeName, evalConst, fileDefines, isKnownConst, intTypeOf, wrapToType, subExpressions, toExpr, defineValue, stripCasts, type Expr, type FunctionInfo, type FunctionAnalysis, type ParsedFile, type SyntaxNode } from '../c/index.js';
 import { FUNCTION_CONTRACTS, functionsIn, type SimRequest } from '../model/index.js';
 import type { ChangeFunction } from './types.js';
 
@@ -228,6 +228,39 @@ export function analysisOf(fn: FunctionInfo): FunctionAnalysis {
 const U64_ALL = (1n << 64n) - 1n;
 /** Fields of struct device that hold a mask (or a bus limit) of up to 64 bits. */
 const MASK_FIELDS = new Set(['coherent_dma_mask', 'bus_dma_limit']);
+
+const maskWordCache = new WeakMap<ParsedFile, RegExp>();
+
+/**
+ * Can a value in `fn` be a mask expression (isMaskExpression) or a store to a mask field? Only if
+ * its text names a mask reader, builder or field, or a #define of the file that (through other
+ * defines) does. A cheap test before resolving every store of a function.
+ */
+export function mayHoldMask(fn: FunctionInfo, file: ParsedFile): boolean {
+  let words = maskWordCache.get(file);
+  if (!words) {
+    const names = new Set<string>([...MASK_BUILDERS, ...MASK_READERS, ...MASK_FIELDS, 'dma_mask']);
+    const defines = fileDefines(file);
+    // defines naming a mask word, to a fixpoint (each round adds one name or ends)
+    for (let grew = true, rounds = 0; grew && rounds < 8; rounds++) {
+      grew = false;
+      const pattern = wordsPattern(names);
+      for (const [name, value] of defines) {
+        if (!names.has(name) && pattern.test(value)) {
+          names.add(name);
+          grew = true;
+        }
+      }
+    }
+    words = wordsPattern(names);
+    maskWordCache.set(file, words);
+  }
+  return words.test(fn.node.text);
+}
+
+function wordsPattern(names: Iterable<string>): RegExp {
+  return new RegExp(`\\b(?:${[...names].map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).join('|')})\\b`);
+}
 
 /** `e` reads or builds a DMA mask: DMA_BIT_MASK, dma_get_mask(), a mask field of struct device. */
 export function isMaskExpression(e: Expr): boolean {

@@ -27,6 +27,9 @@ export default createRule<MessageId>({
     docs: 'rules/mask-check-end.md',
     appliesTo: 'both',
     fixable: false,
+    // a mask expression (DMA_BIT_MASK, dma_get_mask, *dma_mask, coherent_dma_mask, bus_dma_limit)
+    // or a parameter named like one (MASK_PARAM)
+    gate: ['*mask*', '*limit*'],
     messages: {
       startOnly:
         '`{{check}}` tests only the start of the buffer at `{{addr}}` (`{{size}}` bytes): a buffer that starts below {{mask}} and ends above it passes; test `{{addr}} + {{size}} - 1` against the mask',

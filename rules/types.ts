@@ -32,7 +32,7 @@ export interface RuleMeta<MessageId extends string> {
   /**
    * Identifiers without which the rule cannot report in a function: one that names none of them,
    * nor calls a function of the change that does, is not checked (review/relevance.ts); `x_*`
-   * stands for every identifier starting `x_`. Omitted:
+   * stands for every identifier starting `x_`, `*x*` for every one containing x in any case. Omitted:
    * the model's contract identifiers and the prefilter's words.
    */
   gate?: readonly string[];

@@ -18,6 +18,7 @@ export const unguardedAllocRule = createRule<'unguarded'>({
     docs: 'test/review/test-rule.ts',
     appliesTo: 'caller',
     fixable: true,
+    prefilter: ['guarded_alloc'],
     messages: { unguarded: 'guarded_alloc({{arg}}) without a check for 0' },
   },
   check(fn, context) {

@@ -62,6 +62,7 @@ export const crashRule = createRule({
     appliesTo: 'both',
     fixable: false,
     needsWholeFunction: false,
+    prefilter: ['IOVALINT_TEST_CRASH'],
     messages: { never: 'never reported' },
   },
   check(fn) {
