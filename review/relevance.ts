@@ -8,12 +8,10 @@ import type { Rule } from '../rules/types.js';
 import { MODEL_ANCHORS } from './prefilter.js';
 
 /**
- * Words that let any rule in. A rule's prefilter is a file-level promise: the state a function
- * reads may be reserved in another function of the file that it does not call, so within a file
- * a rule is gated on the model's contract identifiers (dma_iova_state, the mask fields...) and
- * the words of the defect shapes themselves (`state->addr + offset_in_page(...)`).
+ * Words that let any rule in: the model's contract identifiers (dma_iova_state, the mask fields,
+ * the API's calls). A rule's prefilter adds its own; its `gate` replaces both.
  */
-const FUNCTION_WORDS: readonly string[] = [...MODEL_ANCHORS, 'addr', 'offset_in_page'];
+const FUNCTION_WORDS: readonly string[] = MODEL_ANCHORS;
 
 const tokenCache = new WeakMap<Rule, readonly string[]>();
 

@@ -43,12 +43,18 @@ export default createRule<MessageId>({
   },
   checkFile(context) {
     // file-scope initialisers (`static u64 foo_dmamask = DMA_BIT_MASK(0);`); functions are check()'s
-    for (const call of context.file.tree.rootNode.descendantsOfType('call_expression')) {
-      if (!MASK_BUILDERS.has(calleeName(call) ?? '') || insideFunction(call)) continue;
-      checkCall(call, context, (node) => evalConst(node, lookupIn(context.file)));
+    // only the top-level items outside function bodies that name a builder are walked
+    for (const item of context.file.tree.rootNode.namedChildren) {
+      if (item.type === 'function_definition' || !NAMES_A_BUILDER.test(item.text)) continue;
+      for (const call of item.descendantsOfType('call_expression')) {
+        if (!MASK_BUILDERS.has(calleeName(call) ?? '') || insideFunction(call)) continue;
+        checkCall(call, context, (node) => evalConst(node, lookupIn(context.file)));
+      }
     }
   },
 });
+
+const NAMES_A_BUILDER = new RegExp(`\\b(?:${[...MASK_BUILDERS].join('|')})\\b`);
 
 function lookupIn(file: ParsedFile) {
   return { lookup: (name: string) => defineValue(file, name) };

@@ -26,6 +26,9 @@ for (const extra of ['iommu_map_sg', 'iommu_map_sgtable']) IOMMU_MAPPING.add(ext
 /** A file that makes or attaches its own domain may find it again with iommu_get_domain_for_dev(). */
 const OWN_DOMAIN = /\b(iommu_domain_alloc|iommu_paging_domain_alloc\w*|iommu_attach_device\w*|iommu_attach_group|iommu_sva_bind_device|iommu_group_claim_dma_owner|iommu_device_claim_dma_owner|arm_iommu_create_mapping|iommu_dma_cookie_put)\s*\(/;
 
+/** Any name the walk acts on, as a whole word: a file without one is not walked. */
+const ACTED_ON = new RegExp(`\\b(?:${[...DMA_IOMMU_INTERNALS, ...IOVA_ALLOCATOR, ...IOMMU_MAPPING, 'iova_cookie'].join('|')})\\b`);
+
 const DMA_DOMAIN_SOURCE = /\b(iommu_get_dma_domain)\s*\(|->iova_cookie\b|\.iova_cookie\b/;
 
 function walk(node: SyntaxNode, visit: (n: SyntaxNode) => void): void {
@@ -71,7 +74,7 @@ export default createRule<MessageId>({
     if (picomatch.isMatch(context.path, allowed, { dot: true })) return;
     const text = context.file.text;
     const isCore = picomatch.isMatch(context.path, coreFiles, { dot: true });
-    if (!isCore && !/\b(iommu_|iova|alloc_iova|free_iova|__iommu_dma|__dma_iova)/.test(text)) return;
+    if (!isCore && !ACTED_ON.test(text)) return;
     const defined = new Set(context.file.functions.map((f) => f.name));
     const ownsDomain = OWN_DOMAIN.test(text);
     const enclosing = (n: SyntaxNode): FunctionInfo | undefined =>

@@ -25,6 +25,7 @@ function publishRule(mode: 'local' | 'subject' | 'none', simulate = false): Rule
       docs: 'test/review/partial-local.test.ts',
       appliesTo: 'implementation',
       fixable: false,
+      prefilter: ['publish'],
       messages: { bare: 'publish({{arg}}) without the pad' },
     },
     check(fn, context) {
