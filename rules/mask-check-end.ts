@@ -5,7 +5,7 @@
 import { UNKNOWN_TYPE, analyze, argumentsOf, calleeName, printExpr, stripCasts, subExpressions, toExpr, usedAsTruth, type Expr, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { contractFor } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
-import { constantValue, describeMask, isMaskExpression, observable } from './dma-mask-common.js';
+import { constantValue, describeMask, isMaskExpression, mayHoldMask, observable } from './dma-mask-common.js';
 
 type MessageId = 'startOnly';
 
@@ -37,6 +37,8 @@ export default createRule<MessageId>({
   },
   check(fn, context) {
     if (!fn.body) return;
+    // isMask() needs a mask expression or a parameter named like a mask
+    if (!mayHoldMask(fn, context.file) && !fn.params.some((p) => MASK_PARAM.test(p.name))) return;
     const a = analyze(fn);
     const binaries = fn.body.descendantsOfType('binary_expression');
     const comparisons = binaries.filter((b) => RELATIONAL.has(b.childForFieldName('operator')?.text ?? '') || (isAboveMaskTest(b) && usedAsTruth(fn, b)));

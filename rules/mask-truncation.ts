@@ -52,12 +52,14 @@ export default createRule<MessageId>({
     const sinks = maskSinks(context.functions);
     const sinkCalls = sinkCallsIn(fn, sinks);
     const fixed = new Set<number>();
-    if (mayHoldMask(fn, context.file)) {
+    // stores, returns and helper arguments report only mask expressions (isMaskExpression)
+    const mayHold = mayHoldMask(fn, context.file);
+    if (mayHold) {
       checkStores(fn, context, sinkCalls, fixed);
       checkReturns(fn, context);
     }
     checkSinkArguments(fn, context, sinkCalls);
-    checkHelperArguments(fn, context);
+    if (mayHold) checkHelperArguments(fn, context);
     checkShifts(fn, context, sinkCalls);
   },
 });
