@@ -45,6 +45,7 @@ interface ChangeIndex {
   /** Functions of the change that call dma_unmap_*(). */
   unmappers?: string[];
   reserved?: Map<string, string>;
+  callsRelevant?: Set<string>;
 }
 
 const indexes = new WeakMap<Functions, ChangeIndex>();
@@ -102,6 +103,16 @@ function relevantFunctions(functions: Functions, idx: ChangeIndex): Set<string> 
   }
   idx.relevant = relevant;
   return relevant;
+}
+
+/** Functions of the change that call a relevant function other than themselves. */
+function callsRelevant(functions: Functions, idx: ChangeIndex): Set<string> {
+  if (idx.callsRelevant) return idx.callsRelevant;
+  const out = new Set<string>();
+  const callers = callersOf(functions, idx);
+  for (const name of relevantFunctions(functions, idx)) for (const c of callers.get(name) ?? []) out.add(c);
+  idx.callsRelevant = out;
+  return out;
 }
 
 function summaryOf(name: string, functions: Functions, idx: ChangeIndex, depth: number): HelperSummary | undefined {
@@ -164,7 +175,7 @@ export function lifecycleOf(fn: FunctionInfo, functions: Functions = EMPTY): Lif
   if (cached) return cached;
   let report: LifecycleReport = { observations: [] };
   const text = bodyText(fn);
-  const callsHelper = [...functions.keys()].some((n) => n !== fn.name && relevantFunctions(functions, idx).has(n) && text.includes(`${n}(`));
+  const callsHelper = callsRelevant(functions, idx).has(fn.name);
   // a function rebuilt from hunks has gaps: its paths are not followed, the local checks still run
   const followPaths = !fn.partial && (INTERESTING.test(text) || callsHelper || unmapsTwice(text));
   const syntactic = followPaths || /\b(dma_iova_\w+|dma_use_iova|blk_dma_iter)\b/.test(text) || callsUnmappingHelper(fn, functions, idx);

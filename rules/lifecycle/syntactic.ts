@@ -4,6 +4,7 @@
 // (D13), and link/unlink attributes that differ between the functions of the change (D11, D12).
 import {
   analyze,
+  lineAt,
   certainlyPositive,
   descendants,
   field,
@@ -76,7 +77,7 @@ function discarded(call: MNode): boolean {
 }
 
 function lineOf(a: FunctionAnalysis, m: MNode): number {
-  return a.mirror.text.slice(0, m.start).split('\n').length;
+  return lineAt(a.mirror.source.tree, m.start);
 }
 
 export function syntacticObservations(fn: FunctionInfo, a: FunctionAnalysis, functions: Functions): Observation[] {
