@@ -4,9 +4,6 @@ import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import type { Tree } from './types.js';
 
-/** UTF-16 code units handed to tree-sitter per callback (and its buffer size). */
-const CHUNK = 64 * 1024;
-
 let shared: Parser | undefined;
 
 /** The process-wide parser for C. */
@@ -33,8 +30,8 @@ function textOfNode(this: TextBackedTree, node: { startIndex: number; endIndex: 
  */
 export function parseC(parsedText: string, shownText: string = parsedText): Tree {
   if (shownText.length !== parsedText.length) throw new Error('parseC: shown text must have the parsed text length');
-  const input = (index: number): string | null => (index < parsedText.length ? parsedText.slice(index, index + CHUNK) : null);
-  const tree = sharedParser().parse(input, null, { bufferSize: CHUNK });
+  // the string itself, as bench/parse-floor.ts does: no slices made on our side
+  const tree = sharedParser().parse(parsedText);
   const backed = tree as unknown as TextBackedTree;
   backed.input = shownText;
   backed.getText = textOfNode;

@@ -29,6 +29,9 @@ export default createRule<MessageId>({
     docs: 'rules/bit-mask-arg.md',
     appliesTo: 'both',
     fixable: true,
+    // it judges the builder's calls, in functions and in file-scope initialisers
+    prefilter: [...MASK_BUILDERS],
+    gate: [...MASK_BUILDERS],
     needsWholeFunction: false,
     messages: {
       outOfRange: '{{macro}}({{arg}}){{value}}: {{why}}; the mask must have 1 to 64 bits',

@@ -22,6 +22,9 @@ export default createRule<MessageId>({
     fixable: false,
     // dropped and only-logged results are visible in the statement; the rest is skipped on partial functions
     needsWholeFunction: false,
+    // it judges the calls to the setters in the function itself
+    prefilter: MASK_SETTERS,
+    gate: MASK_SETTERS,
     messages: {
       ignored:
         'result of {{callee}}() ignored: the {{mask}} mask can be refused ({{failure}}) where memory cannot be addressed that low, and the device would then do DMA beyond its reach; test it and fail the probe or fall back',

@@ -221,10 +221,13 @@ describe('mission defects in patches reviewed without a tree', () => {
         });
       }
       const correct = `${name}.correct.diff`;
-      it.skipIf(!existsSync(join(DIR, correct)))('its correct version yields nothing, in every form', () => {
-        const good = read(correct);
-        for (const [form, make] of Object.entries(FORMS)) expect([form, ids(review(make(good), `${correct}.${form}`))]).toEqual([form, []]);
-      });
+      // controls (and defects with no single right version) have no .correct.diff
+      if (existsSync(join(DIR, correct))) {
+        it('its correct version yields nothing, in every form', () => {
+          const good = read(correct);
+          for (const [form, make] of Object.entries(FORMS)) expect([form, ids(review(make(good), `${correct}.${form}`))]).toEqual([form, []]);
+        });
+      }
     });
   }
 
