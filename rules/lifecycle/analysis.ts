@@ -2,7 +2,7 @@
 // function and per change), with each helper of the change summarised once (its outcomes) and
 // reused at every call. Syntactic checks that need no path run here too, so every rule reads one
 // list of observations.
-import { analyze, type FunctionInfo } from '../../c/index.js';
+import { analyze, argumentsOf, printExpr, stripCasts, toExpr, type FunctionInfo, type SyntaxNode } from '../../c/index.js';
 import type { ChangeFunction } from '../types.js';
 import { LifecycleMachine } from './machine.js';
 import { ObservationSink, type Observation } from './observations.js';
@@ -27,12 +27,44 @@ const MAX_HELPER_DEPTH = 6;
 /** Words that make a function part of an IOVA lifecycle: the API and its wrappers. */
 const INTERESTING = /\b(dma_iova_\w+|dma_use_iova|blk_rq_dma_map_iter_start|blk_rq_integrity_dma_map_iter_start|blk_rq_dma_unmap|blk_rq_integrity_dma_unmap|hmm_dma_map_alloc|hmm_dma_map_free)\s*\(/;
 const UNMAP_CALL = /\bdma_unmap_\w+\s*\(/g;
-const LOOP = /\b(for|while|do)\b|\bfor_each_\w+|_for_each\w*\s*\(/;
 
-/** Could an address be unmapped twice here: two unmap calls, or one in a loop? */
-function unmapsTwice(text: string): boolean {
+/**
+ * Could an address be unmapped twice here? The machine reports an address whose text, as written,
+ * is unmapped again on one path (machine.ts unmap()); in a function without IOVA state that is
+ * the only report its paths can give. So: two unmap calls of the API with the same address text,
+ * or one that can run twice (inside a loop, or with a backward goto in the function).
+ */
+function unmapsTwice(fn: FunctionInfo, text: string): boolean {
   const n = text.match(UNMAP_CALL)?.length ?? 0;
-  return n >= 2 || (n === 1 && LOOP.test(text));
+  if (n === 0 || !fn.body) return false;
+  const seen = new Set<string>();
+  for (const call of fn.body.descendantsOfType('call_expression')) {
+    const name = call.childForFieldName('function')?.text ?? '';
+    const api = apiCall(name);
+    if (api?.role !== 'unmap' || api.addr < 0) continue;
+    const arg = argumentsOf(call)[api.addr];
+    if (!arg) continue;
+    const key = printExpr(stripCasts(toExpr(arg)));
+    if (seen.has(key) || insideLoop(call, fn)) return true;
+    seen.add(key);
+  }
+  return seen.size > 0 && hasBackwardGoto(text);
+}
+
+const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
+
+function insideLoop(node: SyntaxNode, fn: FunctionInfo): boolean {
+  for (let p = node.parent; p && p.startIndex >= fn.node.startIndex; p = p.parent) if (LOOPS.has(p.type)) return true;
+  return false;
+}
+
+/** A `goto L` after the label `L:` (a loop made of gotos). */
+function hasBackwardGoto(text: string): boolean {
+  for (const m of text.matchAll(/\bgoto\s+([A-Za-z_]\w*)\s*;/g)) {
+    const label = new RegExp(`^\\s*${m[1]}\\s*:`, 'm').exec(text);
+    if (label && label.index < m.index!) return true;
+  }
+  return false;
 }
 
 interface ChangeIndex {
@@ -177,7 +209,7 @@ export function lifecycleOf(fn: FunctionInfo, functions: Functions = EMPTY): Lif
   const text = bodyText(fn);
   const callsHelper = callsRelevant(functions, idx).has(fn.name);
   // a function rebuilt from hunks has gaps: its paths are not followed, the local checks still run
-  const followPaths = !fn.partial && (INTERESTING.test(text) || callsHelper || unmapsTwice(text));
+  const followPaths = !fn.partial && (INTERESTING.test(text) || callsHelper || unmapsTwice(fn, text));
   const syntactic = followPaths || /\b(dma_iova_\w+|dma_use_iova|blk_dma_iter)\b/.test(text) || callsUnmappingHelper(fn, functions, idx);
   if (!fn.hasError && (followPaths || syntactic)) {
     const sink = new ObservationSink();

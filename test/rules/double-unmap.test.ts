@@ -170,6 +170,25 @@ unwind:
       errors: [{ messageId: 'savedCoalesced', line: 7, column: 2 }],
     },
     {
+      name: 'one unmap call run twice by a retry through a backward goto',
+      code: `int demo_retry(struct device *dev, struct demo_ring *r, void *buf, size_t len)
+{
+	dma_addr_t addr = dma_map_single(dev, buf, len, DMA_TO_DEVICE);
+	int ret;
+
+	if (dma_mapping_error(dev, addr))
+		return -ENOMEM;
+again:
+	ret = demo_post(r, addr, len);
+	dma_unmap_single(dev, addr, len, DMA_TO_DEVICE);
+	if (ret == -EAGAIN)
+		goto again;
+	return ret;
+}
+`,
+      errors: [{ messageId: 'unmappedTwice', line: 10, column: 2 }],
+    },
+    {
       name: 'unmapped on the error path and again in the common exit',
       code: `int demo_xmit(struct device *dev, struct demo_ring *r, void *buf, size_t len)
 {
