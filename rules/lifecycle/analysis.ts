@@ -60,9 +60,12 @@ function insideLoop(node: SyntaxNode, fn: FunctionInfo): boolean {
 
 /** A `goto L` after the label `L:` (a loop made of gotos). */
 function hasBackwardGoto(text: string): boolean {
+  // one pass for the labels, one for the gotos: linear in the text
+  const labels = new Map<string, number>();
+  for (const m of text.matchAll(/^[ \t]*([A-Za-z_]\w*)[ \t]*:(?!:)/gm)) if (!labels.has(m[1]!)) labels.set(m[1]!, m.index);
   for (const m of text.matchAll(/\bgoto\s+([A-Za-z_]\w*)\s*;/g)) {
-    const label = new RegExp(`^\\s*${m[1]}\\s*:`, 'm').exec(text);
-    if (label && label.index < m.index!) return true;
+    const at = labels.get(m[1]!);
+    if (at !== undefined && at < m.index) return true;
   }
   return false;
 }
