@@ -92,3 +92,13 @@ export function joinTokens(text: string): string {
   }
   return out;
 }
+
+/**
+ * A pattern that matches any of `names` as a whole identifier (`dma_map_single` in
+ * `x = dma_map_single(` but not in `my_dma_map_single2`): the quick text test rules make before
+ * any tree walk. Characters other than identifier ones are dropped from the names.
+ */
+export function identifierPattern(names: Iterable<string>): RegExp {
+  const words = [...names].map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).filter((n) => n.length > 0);
+  return words.length > 0 ? new RegExp(`\\b(?:${words.join('|')})\\b`) : /(?!)/;
+}

@@ -2,7 +2,7 @@
 // top-level operator binds looser than `-` (`a ? 31 : 32`, `x << 1`, `a | b`), which the
 // unparenthesised GENMASK_ULL(n - 1, 0) form of the macro (a50f7456f853 until its fix, D14)
 // computes wrongly. Confidence high: the check reads the argument as written.
-import { analyze, argumentsOf, calleeName, evalConst, defineValue, isKnownConst, type ParsedFile, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentsOf, calleeName, evalConst, defineValue, identifierPattern, isKnownConst, type ParsedFile, type SyntaxNode } from '../c/index.js';
 
 /** One-line text of an expression as written (comments and line breaks gone, parentheses kept). */
 const flat = (node: SyntaxNode): string =>
@@ -57,7 +57,7 @@ export default createRule<MessageId>({
   },
 });
 
-const NAMES_A_BUILDER = new RegExp(`\\b(?:${[...MASK_BUILDERS].join('|')})\\b`);
+const NAMES_A_BUILDER = identifierPattern(MASK_BUILDERS);
 
 function lookupIn(file: ParsedFile) {
   return { lookup: (name: string) => defineValue(file, name) };

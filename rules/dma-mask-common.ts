@@ -4,7 +4,7 @@
 // function allocates for streaming or for coherent DMA (reference/iova-api.md §1: the IOVA API
 // and the map paths use dma_get_mask(dev); iommu_dma_alloc and __iommu_dma_alloc_noncontiguous use
 // dev->coherent_dma_mask).
-import { analyze, argumentsOf, calleeName, evalConst, fileDefines, isKnownConst, intTypeOf, wrapToType, subExpressions, toExpr, defineValue, stripCasts, type Expr, type FunctionInfo, type FunctionAnalysis, type ParsedFile, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentsOf, calleeName, evalConst, fileDefines, identifierPattern, isKnownConst, intTypeOf, wrapToType, subExpressions, toExpr, defineValue, stripCasts, type Expr, type FunctionInfo, type FunctionAnalysis, type ParsedFile, type SyntaxNode } from '../c/index.js';
 import { FUNCTION_CONTRACTS, functionsIn, type SimRequest } from '../model/index.js';
 import type { ChangeFunction } from './types.js';
 
@@ -38,7 +38,7 @@ function contractSinks(): Map<string, MaskSink> {
 
 const CONTRACT_SINKS = contractSinks();
 /** A whole-word mention of a contract sink: functions without one are not walked for helpers. */
-const NAMES_A_SINK = new RegExp(`\\b(?:${[...CONTRACT_SINKS.keys()].join('|')})\\b`);
+const NAMES_A_SINK = identifierPattern(CONTRACT_SINKS.keys());
 
 /** Functions that read a device's streaming DMA mask (dma_get_mask), from the contracts. */
 export const STREAMING_READERS: ReadonlySet<string> = new Set(functionsIn('reads-mask'));
@@ -244,7 +244,7 @@ export function mayHoldMask(fn: FunctionInfo, file: ParsedFile): boolean {
     // defines naming a mask word, to a fixpoint (each round adds one name or ends)
     for (let grew = true, rounds = 0; grew && rounds < 8; rounds++) {
       grew = false;
-      const pattern = wordsPattern(names);
+      const pattern = identifierPattern(names);
       for (const [name, value] of defines) {
         if (!names.has(name) && pattern.test(value)) {
           names.add(name);
@@ -252,14 +252,10 @@ export function mayHoldMask(fn: FunctionInfo, file: ParsedFile): boolean {
         }
       }
     }
-    words = wordsPattern(names);
+    words = identifierPattern(names);
     maskWordCache.set(file, words);
   }
   return words.test(fn.node.text);
-}
-
-function wordsPattern(names: Iterable<string>): RegExp {
-  return new RegExp(`\\b(?:${[...names].map((n) => n.replace(/[^A-Za-z0-9_]/g, '')).join('|')})\\b`);
 }
 
 /** `e` reads or builds a DMA mask: DMA_BIT_MASK, dma_get_mask(), a mask field of struct device. */

@@ -3,7 +3,7 @@
 // iommu_map into the device's DMA domain); private iova_domains and unmanaged domains are fine.
 // Confidence high for the cookie and dma-iommu helpers, moderate for iommu_get_domain_for_dev.
 import picomatch from 'picomatch';
-import { analyze, argumentsOf, calleeName, printExpr, stripCasts, type FunctionInfo, type SyntaxNode } from '../c/index.js';
+import { analyze, argumentsOf, calleeName, identifierPattern, printExpr, stripCasts, type FunctionInfo, type SyntaxNode } from '../c/index.js';
 import { FUNCTION_CONTRACTS } from '../model/index.js';
 import { createRule, type RuleContext } from './types.js';
 
@@ -27,7 +27,7 @@ for (const extra of ['iommu_map_sg', 'iommu_map_sgtable']) IOMMU_MAPPING.add(ext
 const OWN_DOMAIN = /\b(iommu_domain_alloc|iommu_paging_domain_alloc\w*|iommu_attach_device\w*|iommu_attach_group|iommu_sva_bind_device|iommu_group_claim_dma_owner|iommu_device_claim_dma_owner|arm_iommu_create_mapping|iommu_dma_cookie_put)\s*\(/;
 
 /** Any name the walk acts on, as a whole word: a file without one is not walked. */
-const ACTED_ON = new RegExp(`\\b(?:${[...DMA_IOMMU_INTERNALS, ...IOVA_ALLOCATOR, ...IOMMU_MAPPING, 'iova_cookie'].join('|')})\\b`);
+const ACTED_ON = identifierPattern([...DMA_IOMMU_INTERNALS, ...IOVA_ALLOCATOR, ...IOMMU_MAPPING, 'iova_cookie']);
 
 const DMA_DOMAIN_SOURCE = /\b(iommu_get_dma_domain)\s*\(|->iova_cookie\b|\.iova_cookie\b/;
 

@@ -6,6 +6,7 @@ import {
   argumentsOf,
   conjuncts,
   evalConst,
+  identifierPattern,
   intTypeOf,
   isKnownConst,
   negateCondition,
@@ -146,5 +147,19 @@ describe('integer constants', () => {
     expect(intTypeOf('const u64')).toMatchObject({ bits: 64 });
     expect(intTypeOf('dma_addr_t')).toMatchObject({ bits: 64 });
     expect(intTypeOf('struct device')).toBeUndefined();
+  });
+});
+
+describe('identifierPattern', () => {
+  it('matches the names as whole identifiers only', () => {
+    const p = identifierPattern(['dma_set_mask', 'DMA_BIT_MASK']);
+    expect(p.test('ret = dma_set_mask(dev, m);')).toBe(true);
+    expect(p.test('u64 m = DMA_BIT_MASK(40);')).toBe(true);
+    expect(p.test('ret = dma_set_mask_and_coherent(dev, m);')).toBe(false);
+    expect(p.test('my_dma_set_mask(dev);')).toBe(false);
+  });
+
+  it('matches nothing for no names (not everything)', () => {
+    expect(identifierPattern([]).test('anything at all')).toBe(false);
   });
 });
