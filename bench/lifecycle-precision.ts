@@ -13,20 +13,9 @@ import { defaultConfig } from '../review/config.js';
 import { reviewSync } from '../review/index.js';
 import type { Finding } from '../review/types.js';
 import { LIFECYCLE_RULES } from '../rules/lifecycle/registry.js';
+import { precisionArgs } from './precision-args.js';
 
-const args = process.argv.slice(2);
-const tree = args[0];
-if (!tree || !existsSync(tree)) {
-  console.error('usage: npx tsx bench/lifecycle-precision.ts KERNEL_DIR [--list FILE] [--rule ID] [--json OUT]');
-  process.exit(2);
-}
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const listPath = option('--list') ?? new URL('../../shared/kernel/dma-files.txt', import.meta.url).pathname;
-const only = option('--rule');
-const jsonOut = option('--json');
+const { tree, listPath, only, jsonOut } = precisionArgs('bench/lifecycle-precision.ts');
 const rules = only ? LIFECYCLE_RULES.filter((r) => r.meta.id === only) : LIFECYCLE_RULES;
 
 /** Words that make a file relevant to these rules. */
@@ -35,8 +24,8 @@ const WORDS = /\b(dma_unmap_\w+|dma_iova_\w+|iova_cookie|iommu_get_dma_domain|al
 function cFilesUnder(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
-    if (!existsSync(join(tree!, d))) return;
-    for (const name of readdirSync(join(tree!, d), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!existsSync(join(tree, d))) return;
+    for (const name of readdirSync(join(tree, d), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const rel = join(d, name.name);
       if (name.isDirectory()) walk(rel);
       else if (name.name.endsWith('.c')) out.push(rel);

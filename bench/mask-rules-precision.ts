@@ -3,7 +3,7 @@
 // Reviews drivers/iommu/, kernel/dma/ and every file of ../shared/kernel/dma-files.txt (or --list)
 // one file at a time, as `iovalint --file PATH` does, and prints every finding and the counts per
 // rule. Benchmark use only: the tree is never a test dependency.
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { changeSetFromFiles } from '../patch/files.js';
 import { defaultConfig } from '../review/config.js';
@@ -15,20 +15,9 @@ import maskSource from '../rules/mask-source.js';
 import maskTruncation from '../rules/mask-truncation.js';
 import setMaskUnchecked from '../rules/set-mask-unchecked.js';
 import type { Rule } from '../rules/types.js';
+import { precisionArgs } from './precision-args.js';
 
-const args = process.argv.slice(2);
-const tree = args[0];
-if (!tree || !existsSync(tree)) {
-  console.error('usage: npx tsx bench/mask-rules-precision.ts KERNEL_DIR [--list FILE] [--rule ID] [--json OUT]');
-  process.exit(2);
-}
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const listPath = option('--list') ?? new URL('../../shared/kernel/dma-files.txt', import.meta.url).pathname;
-const only = option('--rule');
-const jsonOut = option('--json');
+const { tree, listPath, only, jsonOut } = precisionArgs('bench/mask-rules-precision.ts');
 
 const all: Rule[] = [maskSource, maskTruncation, maskCheckEnd, setMaskUnchecked, bitMaskArg];
 const rules = only ? all.filter((r) => r.meta.id === only) : all;
@@ -36,7 +25,7 @@ const rules = only ? all.filter((r) => r.meta.id === only) : all;
 function cFilesUnder(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
-    for (const name of readdirSync(join(tree!, d), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const name of readdirSync(join(tree, d), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const rel = join(d, name.name);
       if (name.isDirectory()) walk(rel);
       else if (name.name.endsWith('.c')) out.push(rel);
