@@ -59,7 +59,7 @@ export {
   type EvalOptions,
 } from './const-eval.js';
 export * as kernelMacros from './kernel-macros.js';
-export { structFields, fieldType, fileDefines, defineValue, expressionType } from './file-facts.js';
+export { structFields, structNamed, fieldType, fileDefines, defineValue, expressionType } from './file-facts.js';
 
 // path-sensitive exploration and evaluation order (for lifecycle rules)
 export { explorePaths, type PathDomain, type PathSearchOptions, type PathSearchResult } from './path-search.js';

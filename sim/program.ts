@@ -1,7 +1,7 @@
 // What the interpreter knows about the change as a whole, computed once per request and shared by
 // every run: the functions defined in the change, struct layouts, object-like and function-like
 // #defines, enumerators, prototypes of functions declared but not defined, labels per function.
-import { fileDefines, parseFile, structFields, type FunctionInfo, type ParsedFile, type SyntaxNode } from '../c/index.js';
+import { fileDefines, parseFile, structNamed, type FunctionInfo, type ParsedFile, type SyntaxNode } from '../c/index.js';
 import { mirrorOf, type SNode } from './tree.js';
 
 export interface ChangeFunctionLike {
@@ -21,7 +21,6 @@ export class Program {
   private readonly prototypes = new Map<string, string>();
   private readonly macros = new Map<string, FunctionMacro | null>();
   private readonly labelMaps = new WeakMap<FunctionInfo, Map<string, SNode>>();
-  private structCache: Map<string, Map<string, string>> | undefined;
   private readonly rewriteStarts = new WeakMap<ParsedFile, Map<number, { kind: string; name: string; end: number }>>();
 
   constructor(readonly functions: ReadonlyMap<string, ChangeFunctionLike>, extraFiles: readonly ParsedFile[] = []) {
@@ -42,11 +41,12 @@ export class Program {
 
   /** Field → declared type text of `struct name`, from any file of the change. */
   structFields(name: string): Map<string, string> | undefined {
-    if (!this.structCache) {
-      this.structCache = new Map();
-      for (const f of this.files) for (const [k, v] of structFields(f)) if (!this.structCache.has(k)) this.structCache.set(k, v);
+    // the first file that defines it
+    for (const f of this.files) {
+      const fields = structNamed(f, name);
+      if (fields) return fields;
     }
-    return this.structCache.get(name);
+    return undefined;
   }
 
   /** The value expression of an object-like `#define name value` (parsed as C), if any. */
