@@ -100,12 +100,15 @@ class GuardImpl implements Guard {
   }
 }
 
+const PLAIN_NAME = /^\w+$/;
+
 export class FunctionAnalysis {
   private mirrorCache?: Mirror;
   private cfgResult?: { ok: true; cfg: Cfg } | { ok: false; reason: string };
   private domTree?: DominatorTree;
   private postDomTree?: DominatorTree;
   private defUseCache?: DefUse;
+  private textCache?: string;
   /** Helper summaries per helper source (a different map may define different helpers). */
   private readonly helperSummaries = new WeakMap<object, Map<string, HelperSummary | null>>();
 
@@ -453,6 +456,15 @@ export class FunctionAnalysis {
 
   /** Calls in this function whose callee is one of `names` (or matches the pattern), in source order. */
   callsTo(names: string | readonly string[] | RegExp): SyntaxNode[] {
+    // a call of a plain name has that name in the function's text: most functions are answered
+    // without reading the tree (building the mirror is most of what this costs)
+    if (!(names instanceof RegExp)) {
+      const list = typeof names === 'string' ? [names] : names;
+      if (list.every((n) => PLAIN_NAME.test(n))) {
+        this.textCache ??= this.fn.node.text;
+        if (!list.some((n) => this.textCache!.includes(n))) return [];
+      }
+    }
     const match =
       typeof names === 'string'
         ? (n: string) => n === names

@@ -84,11 +84,21 @@ export class RelevanceGate {
     const wanted = new Set(tokens.filter((t) => !t.includes('*')));
     const prefixes = tokens.filter((t) => /^[^*]+\*$/.test(t)).map((t) => t.slice(0, -1));
     const parts = tokens.filter((t) => /^\*[^*]+\*$/.test(t)).map((t) => t.slice(1, -1).toLowerCase());
+    // the same identifiers recur in every function (dev, ret, i): each is judged once
+    const judged = new Map<string, boolean>();
+    const names = (id: string): boolean => {
+      let yes = judged.get(id);
+      if (yes === undefined) {
+        yes = wanted.has(id) || prefixes.some((p) => id.startsWith(p)) || (parts.length > 0 && parts.some((p) => id.toLowerCase().includes(p)));
+        judged.set(id, yes);
+      }
+      return yes;
+    };
     const relevant = new Set<FunctionInfo>();
     const queue: Indexed[] = [];
     for (const f of this.index.functions) {
       for (const id of f.ids) {
-        if (wanted.has(id) || prefixes.some((p) => id.startsWith(p)) || (parts.length > 0 && parts.some((p) => id.toLowerCase().includes(p)))) {
+        if (names(id)) {
           relevant.add(f.fn);
           queue.push(f);
           break;

@@ -61,10 +61,11 @@ export function maskSinks(functions: ReadonlyMap<string, ChangeFunction>): Map<s
   const cached = derivedCache.get(functions);
   if (cached) return cached;
   const sinks = new Map(CONTRACT_SINKS);
+  const naming = bodiesNamingASink(functions);
   let budget = MAX_HELPERS;
   for (const [name, { fn }] of functions) {
     if (budget-- <= 0) break;
-    if (sinks.has(name) || fn.hasError || !fn.body || !NAMES_A_SINK.test(fn.body.text)) continue;
+    if (sinks.has(name) || fn.hasError || !fn.body || !naming.has(fn)) continue;
     for (const { call, sink } of sinkCallsIn(fn, CONTRACT_SINKS)) {
       const arg = argumentsOf(call)[sink.maskIndex];
       if (!arg) continue;
@@ -86,6 +87,40 @@ export function maskSinks(functions: ReadonlyMap<string, ChangeFunction>): Map<s
   }
   derivedCache.set(functions, sinks);
   return sinks;
+}
+
+/**
+ * The functions whose body names a contract sink: one search of each file's text, each match
+ * placed in the body that holds it (slicing every body's text cost more than the rest of maskSinks).
+ */
+function bodiesNamingASink(functions: ReadonlyMap<string, ChangeFunction>): Set<FunctionInfo> {
+  const byFile = new Map<ParsedFile, FunctionInfo[]>();
+  for (const { file, fn } of functions.values()) {
+    if (!fn.body) continue;
+    let list = byFile.get(file);
+    if (!list) byFile.set(file, (list = []));
+    list.push(fn);
+  }
+  const out = new Set<FunctionInfo>();
+  const global = new RegExp(NAMES_A_SINK.source, 'g');
+  for (const [file, fns] of byFile) {
+    const bodies = fns.map((fn) => ({ fn, start: fn.body!.startIndex, end: fn.body!.endIndex })).sort((a, b) => a.start - b.start);
+    // the furthest end among the bodies up to each one: the walk back stops where none can hold the match
+    const reach: number[] = [];
+    for (const [i, b] of bodies.entries()) reach.push(Math.max(b.end, i > 0 ? reach[i - 1]! : 0));
+    for (const m of file.text.matchAll(global)) {
+      const end = m.index + m[0].length;
+      let lo = 0;
+      let hi = bodies.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (bodies[mid]!.start <= m.index) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let j = lo - 1; j >= 0 && reach[j]! >= end; j--) if (bodies[j]!.end >= end) out.add(bodies[j]!.fn);
+    }
+  }
+  return out;
 }
 
 /** The calls of `fn` to a sink, with the sink. */

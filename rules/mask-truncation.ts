@@ -279,7 +279,10 @@ function checkShifts(fn: FunctionInfo, context: RuleContext<MessageId>, sinkCall
       for (const def of a.reaching(id)) if (def.value) roots.push({ node: def.value, sink: sc });
     }
   }
-  for (const assign of fn.body!.descendantsOfType('assignment_expression')) {
+  // a store to a mask field names the field (MASK_TARGET): most functions store to none
+  const bodyText = fn.body!.text;
+  const storesMaskField = bodyText.includes('dma_mask') || bodyText.includes('bus_dma_limit');
+  for (const assign of storesMaskField ? fn.body!.descendantsOfType('assignment_expression') : []) {
     const left = assign.childForFieldName('left');
     const right = assign.childForFieldName('right');
     if (left && right && MASK_TARGET.test(printExpr(toExpr(left)))) roots.push({ node: right });
