@@ -2,14 +2,15 @@
 // function and per change), with each helper of the change summarised once (its outcomes) and
 // reused at every call. Syntactic checks that need no path run here too, so every rule reads one
 // list of observations.
-import { analyze, argumentsOf, printExpr, stripCasts, toExpr, type FunctionInfo, type SyntaxNode } from '../../c/index.js';
+import { analyze, argumentsOf, identifierPattern, printExpr, stripCasts, toExpr, type FunctionInfo, type SyntaxNode } from '../../c/index.js';
 import type { ChangeFunction } from '../types.js';
 import { LifecycleMachine } from './machine.js';
 import { ObservationSink, type Observation } from './observations.js';
 import type { HelperSummary } from './summary-types.js';
 import { syntacticObservations } from './syntactic.js';
 import { returnKindOf } from './values.js';
-import { apiCall, wrapper } from './vocabulary.js';
+import { doubleUnmapPossible } from './unmap-reach.js';
+import { apiCall, stateCallNames, wrapper } from './vocabulary.js';
 
 type Functions = ReadonlyMap<string, ChangeFunction>;
 
@@ -19,6 +20,9 @@ export interface LifecycleReport {
   incomplete?: string;
 }
 
+/** For measurements only (bench/unmap-reach-check.ts): run the machine even where the CFG says no double unmap can happen. */
+export const lifecycleSettings = { unmapPrecheck: true };
+
 const CHECK_STATES = 40_000;
 const SUMMARY_STATES = 15_000;
 const UNMAP_ONLY_STATES = 6_000;
@@ -26,6 +30,8 @@ const MAX_HELPER_DEPTH = 6;
 
 /** Words that make a function part of an IOVA lifecycle: the API and its wrappers. */
 const INTERESTING = /\b(dma_iova_\w+|dma_use_iova|blk_rq_dma_map_iter_start|blk_rq_integrity_dma_map_iter_start|blk_rq_dma_unmap|blk_rq_integrity_dma_unmap|hmm_dma_map_alloc|hmm_dma_map_free)\s*\(/;
+/** A call that gives the machine a state to follow (beyond the unmapped addresses). */
+const NAMES_STATE_CALL = identifierPattern(stateCallNames());
 const UNMAP_CALL = /\bdma_unmap_\w+\s*\(/g;
 
 /**
@@ -230,7 +236,11 @@ export function lifecycleOf(fn: FunctionInfo, functions: Functions = EMPTY): Lif
       },
       sink,
     );
-    const result = followPaths ? machine.run() : { complete: true, reason: undefined };
+    // followed only for double unmaps: first ask the CFG whether one unmap can reach another of the same address
+    const unmapOnly = followPaths && !INTERESTING.test(text) && !callsHelper && !NAMES_STATE_CALL.test(text);
+    const cfg = unmapOnly ? a.cfg : undefined;
+    const hopeless = !!cfg && lifecycleSettings.unmapPrecheck && !doubleUnmapPossible(cfg, a.mirror);
+    const result = followPaths && !hopeless ? machine.run() : { complete: true, reason: undefined };
     for (const o of syntacticObservations(fn, a, functions)) sink.add(o);
     report = { observations: sink.all(), ...(result.complete ? {} : { incomplete: result.reason ?? 'budget' }) };
   }

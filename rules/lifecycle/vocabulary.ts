@@ -65,6 +65,11 @@ export function apiCall(name: string): ApiCall | undefined {
   return API.get(name);
 }
 
+/** The calls that give a path an IOVA state to follow: the API's stateful calls and the wrappers. */
+export function stateCallNames(): string[] {
+  return [...[...API.values()].filter((a) => a.state >= 0).map((a) => a.name), ...WRAPPERS.map((w) => w.name)];
+}
+
 /** Every API function of a role. */
 export function apiNames(role: ApiRole): string[] {
   return [...API.values()].filter((a) => a.role === role).map((a) => a.name);
