@@ -36,7 +36,7 @@ interface Indexed {
 export class RelevanceGate {
   private readonly byTokens = new Map<string, Set<FunctionInfo>>();
   private readonly byRule = new Map<Rule, Set<FunctionInfo>>();
-  private index: { functions: Indexed[]; callers: Map<string, Indexed[]> } | undefined;
+  private index: { functions: Indexed[]; callers: Map<string, Indexed[]>; byId: Map<string, Indexed[]> } | undefined;
 
   constructor(private readonly files: readonly ParsedFile[]) {}
 
@@ -55,7 +55,7 @@ export class RelevanceGate {
   }
 
   /** The identifiers of each function (comments included: a mention there only lets more in). */
-  private build(): { functions: Indexed[]; callers: Map<string, Indexed[]> } {
+  private build(): { functions: Indexed[]; callers: Map<string, Indexed[]>; byId: Map<string, Indexed[]> } {
     const functions: Indexed[] = [];
     const names = new Set<string>();
     for (const file of this.files) {
@@ -65,17 +65,22 @@ export class RelevanceGate {
         names.add(fn.name);
       }
     }
-    // who names each function of the files: its possible callers
-    const callers = new Map<string, Indexed[]>();
+    // which functions name each identifier: a token set is judged once per distinct identifier
+    const byId = new Map<string, Indexed[]>();
     for (const f of functions) {
       for (const id of f.ids) {
-        if (!names.has(id) || id === f.fn.name) continue;
-        let list = callers.get(id);
-        if (!list) callers.set(id, (list = []));
+        let list = byId.get(id);
+        if (!list) byId.set(id, (list = []));
         list.push(f);
       }
     }
-    return { functions, callers };
+    // who names each function of the files: its possible callers
+    const callers = new Map<string, Indexed[]>();
+    for (const name of names) {
+      const list = byId.get(name)?.filter((f) => f.fn.name !== name);
+      if (list && list.length > 0) callers.set(name, list);
+    }
+    return { functions, callers, byId };
   }
 
   /** The functions that name one of `tokens` (`x_*`: a prefix; `*x*`: a part, any case), or name (transitively) a function that does. */
@@ -84,25 +89,16 @@ export class RelevanceGate {
     const wanted = new Set(tokens.filter((t) => !t.includes('*')));
     const prefixes = tokens.filter((t) => /^[^*]+\*$/.test(t)).map((t) => t.slice(0, -1));
     const parts = tokens.filter((t) => /^\*[^*]+\*$/.test(t)).map((t) => t.slice(1, -1).toLowerCase());
-    // the same identifiers recur in every function (dev, ret, i): each is judged once
-    const judged = new Map<string, boolean>();
-    const names = (id: string): boolean => {
-      let yes = judged.get(id);
-      if (yes === undefined) {
-        yes = wanted.has(id) || prefixes.some((p) => id.startsWith(p)) || (parts.length > 0 && parts.some((p) => id.toLowerCase().includes(p)));
-        judged.set(id, yes);
-      }
-      return yes;
-    };
+    const names = (id: string): boolean =>
+      wanted.has(id) || prefixes.some((p) => id.startsWith(p)) || (parts.length > 0 && parts.some((p) => id.toLowerCase().includes(p)));
     const relevant = new Set<FunctionInfo>();
     const queue: Indexed[] = [];
-    for (const f of this.index.functions) {
-      for (const id of f.ids) {
-        if (names(id)) {
-          relevant.add(f.fn);
-          queue.push(f);
-          break;
-        }
+    for (const [id, holders] of this.index.byId) {
+      if (!names(id)) continue;
+      for (const f of holders) {
+        if (relevant.has(f.fn)) continue;
+        relevant.add(f.fn);
+        queue.push(f);
       }
     }
     // callers of relevant functions, breadth first; each function enters the queue once
