@@ -104,37 +104,42 @@ function sinkReading(fn: FunctionInfo, sinkCalls: readonly SinkCall[], name: str
 function checkStores(fn: FunctionInfo, context: RuleContext<MessageId>, sinkCalls: readonly SinkCall[], fixed: Set<number>): void {
   const a = analyze(fn);
   const body = fn.body!;
-  const stores: Array<{ target: string; type: string; value: SyntaxNode; declaration?: SyntaxNode; declarator?: SyntaxNode }> = [];
+  // a store's type is looked up only when its value is a mask (most stores hold none)
+  type Store = { target: string; value: SyntaxNode; typed: () => { type: string; declaration?: SyntaxNode; declarator?: SyntaxNode } | undefined };
+  const stores: Store[] = [];
   for (const init of body.descendantsOfType('init_declarator')) {
     const declaration = init.parent;
     const value = init.childForFieldName('value');
     const declarator = init.childForFieldName('declarator');
     if (!declaration || declaration.type !== 'declaration' || !value || !declarator || value.type === 'initializer_list') continue;
-    stores.push({ target: declarator.text, type: declaredType(declaration, init), value, declaration, declarator: init });
+    stores.push({ target: declarator.text, value, typed: () => ({ type: declaredType(declaration, init), declaration, declarator: init }) });
   }
   for (const assign of body.descendantsOfType('assignment_expression')) {
     if (assign.childForFieldName('operator')?.text !== '=') continue;
     const left = assign.childForFieldName('left');
     const value = assign.childForFieldName('right');
     if (!left || !value) continue;
-    let type: string | undefined;
-    let declaration: SyntaxNode | undefined;
-    let declarator: SyntaxNode | undefined;
-    if (left.type === 'identifier') {
-      const v = a.variable(left.text, left.startIndex);
-      type = v?.type;
-      if (v && !v.isParam) {
-        declarator = v.declaration;
-        declaration = declarator.parent ?? undefined;
-      }
-    } else {
-      type = expressionType(a, left, context.file);
-    }
-    if (type) stores.push({ target: left.text, type, value, ...(declaration && declarator ? { declaration, declarator } : {}) });
+    stores.push({
+      target: left.text,
+      value,
+      typed: () => {
+        if (left.type !== 'identifier') {
+          const type = expressionType(a, left, context.file);
+          return type ? { type } : undefined;
+        }
+        const v = a.variable(left.text, left.startIndex);
+        if (!v?.type) return undefined;
+        const declaration = v.isParam ? undefined : (v.declaration.parent ?? undefined);
+        return { type: v.type, ...(declaration ? { declaration, declarator: v.declaration } : {}) };
+      },
+    });
   }
-  for (const store of stores) {
-    const resolved = a.resolve(store.value);
-    if (!isMaskExpression(resolved) && !MASK_TARGET.test(store.target)) continue;
+  for (const candidate of stores) {
+    const resolved = a.resolve(candidate.value);
+    if (!isMaskExpression(resolved) && !MASK_TARGET.test(candidate.target)) continue;
+    const typed = candidate.typed();
+    if (!typed) continue;
+    const store = { ...candidate, ...typed };
     const max = maxMaskValue(resolved, context.file);
     if (max === undefined) continue;
     const n = narrowingOf(store.type, max);
