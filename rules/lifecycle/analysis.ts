@@ -243,7 +243,9 @@ export function lifecycleOf(fn: FunctionInfo, functions: Functions = EMPTY): Lif
     // followed only for double unmaps: first ask the CFG whether one unmap can reach another of the same address
     const unmapOnly = followPaths && !INTERESTING.test(text) && !callsHelper && !NAMES_STATE_CALL.test(text);
     const cfg = unmapOnly ? a.cfg : undefined;
-    const hopeless = !!cfg && lifecycleSettings.unmapPrecheck && !doubleUnmapPossible(cfg, a.mirror);
+    // a callee the machine may summarise forgets nothing in the pre-check (the others are unknown calls)
+    const summarised = (callee: string): boolean => callee !== fn.name && relevantFunctions(functions, idx).has(callee);
+    const hopeless = !!cfg && lifecycleSettings.unmapPrecheck && !doubleUnmapPossible(cfg, a.mirror, summarised);
     const result = followPaths && !hopeless ? machine.run() : { complete: true, reason: undefined };
     for (const o of syntacticObservations(fn, a, functions)) sink.add(o);
     report = { observations: sink.all(), ...(result.complete ? {} : { incomplete: result.reason ?? 'budget' }) };

@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { analyze, parseFile } from '../../c/index.js';
 import { doubleUnmapPossible } from '../../rules/lifecycle/unmap-reach.js';
 
+/** With no callee summarised: every call is an unknown call to the machine. */
 function possible(code: string): boolean {
   const file = parseFile('reach.c', code);
   const a = analyze(file.functions[0]!);
-  return doubleUnmapPossible(a.cfg!, a.mirror);
+  return doubleUnmapPossible(a.cfg!, a.mirror, () => false);
 }
 
 describe('doubleUnmapPossible', () => {
@@ -106,5 +107,40 @@ out:
 	return ret;
 }
 `)).toBe(true);
+  });
+});
+
+describe('doubleUnmapPossible: what unknown calls forget', () => {
+  const LOOP = (call: string) => `int f(struct device *dev, struct ring *r, int budget)
+{
+	struct rx_desc d;
+	int done = 0;
+
+	while (done < budget) {
+		${call}
+		dma_unmap_single(dev, d.addr, d.len, DMA_FROM_DEVICE);
+		done++;
+	}
+	return done;
+}
+`;
+
+  it('an unknown call handed &d rewrites d each round', () => {
+    expect(possible(LOOP('ring_get_desc(r, &d);'))).toBe(false);
+  });
+
+  it('a non-inert unknown call may change what is read through memory', () => {
+    expect(possible(LOOP('ring_refill(r);'))).toBe(false);
+  });
+
+  it('an inert call (logging) changes nothing', () => {
+    expect(possible(LOOP('pr_debug("rx %d\\n", done);'))).toBe(true);
+  });
+
+  it('a call the machine may summarise is not assumed to forget (nor, by default, any call)', () => {
+    const file = parseFile('reach.c', LOOP('ring_refill(r);'));
+    const a = analyze(file.functions[0]!);
+    expect(doubleUnmapPossible(a.cfg!, a.mirror, (callee) => callee === 'ring_refill')).toBe(true);
+    expect(doubleUnmapPossible(a.cfg!, a.mirror)).toBe(true);
   });
 });
