@@ -153,8 +153,12 @@ function dmaFilesComparison(): void {
   const results = alternate(commands.map(([, run]) => run));
   const seconds = commands.map(([label], i) => show(label, results[i]!));
   row('  ratio iovalint (prefiltered) / parse-only floor (target <= 1.5)', (seconds[1]! / seconds[0]!).toFixed(2));
-  if (hasSpatch) row('  ratio iovalint all rules / spatch one rule, every file parsed (target <= 0.2)', (seconds[1]! / seconds[4]!).toFixed(2));
-  else row('spatch', 'not installed (apt-get install coccinelle)');
+  if (hasSpatch) {
+    row('  ratio iovalint all rules / spatch one rule, every file parsed (target <= 0.2)', (seconds[1]! / seconds[4]!).toFixed(2));
+    // what the 0.2 target leaves for everything but the parse: a tool that parses every file with
+    // tree-sitter spends the floor's time (over its cores) before any rule runs
+    row('  for scale: the parse-only floor / the same spatch (one core; halved on two cores)', (seconds[0]! / seconds[4]!).toFixed(2));
+  } else row('spatch', 'not installed (apt-get install coccinelle)');
 }
 
 function driversComparison(): void {
