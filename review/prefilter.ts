@@ -19,8 +19,10 @@ export interface Prefilter {
 export function prefilterFor(rules: readonly Rule[]): Prefilter {
   const tokens = new Set<string>();
   for (const rule of rules) for (const token of rule.meta.prefilter ?? MODEL_ANCHORS) tokens.add(token);
+  const patterns = rules.flatMap((r) => (r.meta.prefilterPattern ? [new RegExp(r.meta.prefilterPattern.source, r.meta.prefilterPattern.flags.replace(/[gy]/g, ''))] : []));
   const sorted = [...tokens].sort((a, b) => b.length - a.length || a.localeCompare(b));
-  if (sorted.length === 0) return { tokens: [], relevant: () => false };
+  const byPattern = (text: string): boolean => patterns.some((p) => p.test(text));
+  if (sorted.length === 0) return { tokens: [], relevant: byPattern };
   // One alternation (longest first), then a whole-identifier check around each hit.
   const pattern = new RegExp(sorted.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
   const isIdentChar = (code: number): boolean =>
@@ -35,7 +37,7 @@ export function prefilterFor(rules: readonly Rule[]): Prefilter {
         if (!isIdentChar(before) && !isIdentChar(after)) return true;
         pattern.lastIndex = m.index + 1;
       }
-      return false;
+      return byPattern(text);
     },
   };
 }

@@ -30,6 +30,8 @@ export default createRule<MessageId>({
     // a mask expression (DMA_BIT_MASK, dma_get_mask, *dma_mask, coherent_dma_mask, bus_dma_limit)
     // or a parameter named like one (MASK_PARAM)
     gate: ['*mask*', '*limit*'],
+    // the mask may be a parameter (`u64 dma_limit`) in a file that names no DMA identifier
+    prefilterPattern: /\b(?:dma_addr_t|phys_addr_t|u64|resource_size_t|unsigned\s+long\s+long)\s+\w*(?:mask|limit)\w*\s*[,)]/i,
     messages: {
       startOnly:
         '`{{check}}` tests only the start of the buffer at `{{addr}}` (`{{size}}` bytes): a buffer that starts below {{mask}} and ends above it passes; test `{{addr}} + {{size}} - 1` against the mask',

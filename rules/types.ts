@@ -30,6 +30,11 @@ export interface RuleMeta<MessageId extends string> {
    */
   prefilter?: readonly string[];
   /**
+   * What words cannot say, as a pattern over the file's text: a file it matches passes the scan
+   * prefilter too (a parameter's type and name, say).
+   */
+  prefilterPattern?: RegExp;
+  /**
    * Identifiers without which the rule cannot report in a function: one that names none of them,
    * nor calls a function of the change that does, is not checked (review/relevance.ts); `x_*`
    * stands for every identifier starting `x_`, `*x*` for every one containing x in any case. Omitted:

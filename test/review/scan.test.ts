@@ -69,6 +69,16 @@ describe('tree scans', () => {
     expect(p.relevant('/* dma_iova_linked */ int y;')).toBe(false);
   });
 
+  it("lets a file through on a rule's pattern when it names none of the words", () => {
+    const p = prefilterFor([{ meta: { prefilter: ['dma_iova_link'], prefilterPattern: /\bu64\s+\w*limit\s*[,)]/ } } as never]);
+    expect(p.relevant('static int f(u64 addr, u64 dma_limit)\n{\n\treturn addr > dma_limit;\n}\n')).toBe(true);
+    expect(p.relevant('static int f(u64 addr, u64 *dma_limit);')).toBe(false);
+    // a global pattern's lastIndex does not carry over from one file to the next
+    const g = prefilterFor([{ meta: { prefilter: [], prefilterPattern: /\bu64 limit\b/g } } as never]);
+    expect(g.relevant('u64 limit')).toBe(true);
+    expect(g.relevant('u64 limit')).toBe(true);
+  });
+
   it('finds the same on one thread and on a pool, in the same order', async () => {
     const dir = join(repo, 'fixtures');
     const one = await scanTree({ paths: [dir], root: repo, jobs: 1, settings: settings() });
