@@ -47,15 +47,18 @@ function row(label: string, value: string): void {
   process.stdout.write(`${label.padEnd(58)} ${value}\n`);
 }
 
-function stats(runs: TimedRun[]): { s: number; mib?: number } {
+function stats(runs: TimedRun[]): { s: number; mib?: number; cpu?: number } {
   const mibs = runs.map((r) => r.peakMiB).filter((m): m is number => m !== undefined);
-  return { s: median(runs.map((r) => r.ms)) / 1000, ...(mibs.length ? { mib: median(mibs) } : {}) };
+  const cpus = runs.map((r) => r.cpuS).filter((c): c is number => c !== undefined);
+  return { s: median(runs.map((r) => r.ms)) / 1000, ...(mibs.length ? { mib: median(mibs) } : {}), ...(cpus.length ? { cpu: median(cpus) } : {}) };
 }
 
 function show(label: string, runs: TimedRun[], per = 1): number {
-  const { s, mib } = stats(runs);
+  const { s, mib, cpu } = stats(runs);
   const failed = runs.find((r) => r.code !== 0 && r.code !== 1);
-  row(label, `${(s / per).toFixed(per > 1 ? 3 : 2)} s${per > 1 ? ' per patch' : ''}${mib !== undefined ? `, peak ${mib.toFixed(0)} MiB` : ''}${failed ? ` (exit ${failed.code}: ${failed.stderr.trim().split('\n').pop()})` : ''}`);
+  // CPU time beside wall time says how much of each tool ran in parallel
+  const cpuText = cpu !== undefined && per === 1 ? `, CPU ${cpu.toFixed(1)} s` : '';
+  row(label, `${(s / per).toFixed(per > 1 ? 3 : 2)} s${per > 1 ? ' per patch' : ''}${cpuText}${mib !== undefined ? `, peak ${mib.toFixed(0)} MiB` : ''}${failed ? ` (exit ${failed.code}: ${failed.stderr.trim().split('\n').pop()})` : ''}`);
   return s / per;
 }
 

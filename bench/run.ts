@@ -26,6 +26,8 @@ export interface TimedRun {
   ms: number;
   /** Peak resident set size in MiB, when /usr/bin/time is available. */
   peakMiB?: number;
+  /** User + system CPU seconds of the command and its children, when /usr/bin/time is available. */
+  cpuS?: number;
   code: number;
   stdout: string;
   stderr: string;
@@ -36,7 +38,7 @@ const hasGnuTime = existsSync('/usr/bin/time');
 /** Runs a command, returning wall time and (with GNU time) peak RSS. */
 export function timed(command: string, commandArgs: string[], options: { cwd?: string; input?: string } = {}): TimedRun {
   const marker = '@@iovalint-bench-rss@@';
-  const [cmd, cmdArgs] = hasGnuTime ? ['/usr/bin/time', ['-f', `${marker}%M`, command, ...commandArgs]] : [command, commandArgs];
+  const [cmd, cmdArgs] = hasGnuTime ? ['/usr/bin/time', ['-f', `${marker}%M %U %S`, command, ...commandArgs]] : [command, commandArgs];
   const start = performance.now();
   const result = spawnSync(cmd, cmdArgs, {
     cwd: options.cwd ?? root,
@@ -47,12 +49,15 @@ export function timed(command: string, commandArgs: string[], options: { cwd?: s
   const ms = performance.now() - start;
   let stderr = result.stderr ?? '';
   let peakMiB: number | undefined;
+  let cpuS: number | undefined;
   const at = stderr.lastIndexOf(marker);
   if (at >= 0) {
-    peakMiB = Number(stderr.slice(at + marker.length).trim()) / 1024;
+    const [rss, user, sys] = stderr.slice(at + marker.length).trim().split(/\s+/).map(Number);
+    peakMiB = rss! / 1024;
+    if (Number.isFinite(user) && Number.isFinite(sys)) cpuS = user! + sys!;
     stderr = stderr.slice(0, at);
   }
-  return { ms, ...(peakMiB !== undefined ? { peakMiB } : {}), code: result.status ?? -1, stdout: result.stdout ?? '', stderr };
+  return { ms, ...(peakMiB !== undefined ? { peakMiB } : {}), ...(cpuS !== undefined ? { cpuS } : {}), code: result.status ?? -1, stdout: result.stdout ?? '', stderr };
 }
 
 function fmt(n: number, digits = 1): string {
