@@ -42,11 +42,13 @@ export function doubleUnmapPossible(cfg: Cfg, mirror: Mirror, summarised: Summar
     };
     for (const node of cfg.nodes) {
       const list = steps[node.id]!;
-      const at = list.findIndex((s) => 'unmap' in s && s.unmap === text);
-      if (at < 0) continue;
-      const rest = scan(list.slice(at + 1), text);
-      if (rest === 'again') return true;
-      if (rest === 'through') follow(node);
+      // every unmap of the text in the node is a start (only the last can run through to the successors)
+      for (const [at, s] of list.entries()) {
+        if (!('unmap' in s) || s.unmap !== text) continue;
+        const rest = scan(list.slice(at + 1), text);
+        if (rest === 'again') return true;
+        if (rest === 'through') follow(node);
+      }
     }
     for (let i = 0; i < queue.length; i++) {
       if (++visits > MAX_VISITS) return true;

@@ -144,3 +144,16 @@ describe('doubleUnmapPossible: what unknown calls forget', () => {
     expect(doubleUnmapPossible(a.cfg!, a.mirror)).toBe(true);
   });
 });
+
+describe('doubleUnmapPossible: several unmaps in one statement', () => {
+  it('the last unmap of a statement is followed on, not only the first', () => {
+    expect(possible(`void f(struct device *dev, dma_addr_t a, dma_addr_t b, size_t n, int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++)
+		dma_unmap_single(dev, a, n, DMA_TO_DEVICE), a = b, dma_unmap_single(dev, a, n, DMA_TO_DEVICE);
+}
+`)).toBe(true);
+  });
+});
