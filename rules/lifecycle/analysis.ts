@@ -7,7 +7,7 @@ import type { ChangeFunction } from '../types.js';
 import { LifecycleMachine } from './machine.js';
 import { ObservationSink, type Observation } from './observations.js';
 import type { HelperSummary } from './summary-types.js';
-import { syntacticObservations } from './syntactic.js';
+import { swappablePairs, syntacticObservations } from './syntactic.js';
 import { returnKindOf } from './values.js';
 import { doubleUnmapPossible } from './unmap-reach.js';
 import { apiCall, stateCallNames, wrapper } from './vocabulary.js';
@@ -83,7 +83,7 @@ interface ChangeIndex {
   reports: WeakMap<FunctionInfo, LifecycleReport>;
   /** Names of functions of the change whose bodies reach the API (directly or through helpers). */
   relevant?: Set<string>;
-  /** Functions of the change that call dma_unmap_*(). */
+  /** Functions of the change that call dma_unmap_*() and have parameters a caller could swap. */
   unmappers?: string[];
   reserved?: Map<string, string>;
   callsRelevant?: Set<string>;
@@ -204,10 +204,15 @@ function reservedFields(functions: Functions, idx: ChangeIndex): Map<string, str
   return idx.reserved;
 }
 
-/** Does `fn` call a function of the change that unmaps (dma_unmap_*)? */
+/**
+ * Does `fn` call a function of the change that unmaps (dma_unmap_*) and has parameters a caller
+ * could swap (syntactic.ts swappedArguments(), the only check such a call feeds)?
+ */
 function callsUnmappingHelper(fn: FunctionInfo, functions: Functions, idx: ChangeIndex): boolean {
   if (!idx.unmappers) {
-    idx.unmappers = [...functions].filter(([, { fn: f }]) => /\bdma_unmap_\w+\s*\(/.test(f.node.text)).map(([n]) => n);
+    idx.unmappers = [...functions]
+      .filter(([, { fn: f }]) => /\bdma_unmap_\w+\s*\(/.test(f.node.text) && swappablePairs(f).length > 0)
+      .map(([n]) => n);
   }
   const text = bodyText(fn);
   return idx.unmappers.some((n) => n !== fn.name && text.includes(`${n}(`));

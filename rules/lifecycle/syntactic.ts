@@ -260,43 +260,60 @@ function savedCoalesced(fn: FunctionInfo, a: FunctionAnalysis, out: Observation[
   }
 }
 
+const swappable = new WeakMap<FunctionInfo, Array<[number, number]>>();
+
+/**
+ * The parameter pairs (i, j) of an unmapping helper that a caller could swap: the same pointer
+ * type, i walked as an array (`p[k]`), j used as one object (`q->`, never `q[`).
+ */
+export function swappablePairs(helper: FunctionInfo): Array<[number, number]> {
+  let pairs = swappable.get(helper);
+  if (pairs) return pairs;
+  pairs = [];
+  const body = helper.body?.text ?? helper.node.text;
+  const params = helper.params;
+  for (let i = 0; i < params.length; i++) {
+    for (let j = 0; j < params.length; j++) {
+      if (i === j || params[i].type !== params[j].type || !params[i].type.includes('*')) continue;
+      const walked = new RegExp(`\\b${params[i].name}\\s*\\[\\s*(?!0\\s*\\])`).test(body);
+      const single = !new RegExp(`\\b${params[j].name}\\s*\\[`).test(body) && new RegExp(`\\b${params[j].name}\\s*->`).test(body);
+      if (walked && single) pairs.push([i, j]);
+    }
+  }
+  swappable.set(helper, pairs);
+  return pairs;
+}
+
 /** D13: two same-typed pointers swapped into an unmapping helper of the change. */
 function swappedArguments(fn: FunctionInfo, a: FunctionAnalysis, functions: Functions, out: Observation[]): void {
   for (const call of descendants(a.mirror.root, 'call_expression')) {
     const name = calleeOf(call, a);
     const helper = name && name !== fn.name ? functions.get(name)?.fn : undefined;
     if (!helper || !/\bdma_unmap_\w+\s*\(/.test(helper.node.text)) continue;
-    const body = helper.body?.text ?? helper.node.text;
     const args = argsOf(call);
     const params = helper.params;
-    for (let i = 0; i < params.length; i++) {
-      for (let j = 0; j < params.length; j++) {
-        if (i === j || params[i].type !== params[j].type || !params[i].type.includes('*')) continue;
-        const walked = new RegExp(`\\b${params[i].name}\\s*\\[\\s*(?!0\\s*\\])`).test(body);
-        const single = !new RegExp(`\\b${params[j].name}\\s*\\[`).test(body) && new RegExp(`\\b${params[j].name}\\s*->`).test(body);
-        if (!walked || !single) continue;
-        const ai = args[i];
-        const aj = args[j];
-        if (!ai || !aj) continue;
-        const ei = stripCasts(toExprM(ai, a.mirror));
-        const ej = stripCasts(toExprM(aj, a.mirror));
-        const memberAddress = (e: Expr): boolean => e.kind === 'unary' && e.op === '&' && e.operand.kind === 'field';
-        if (!memberAddress(ei) || memberAddress(ej)) continue;
-        out.push({
-          rule: 'iova/unlink-mismatch',
-          messageId: 'swappedArgs',
-          node: call,
-          data: {
-            helper: name!,
-            arg: a.mirror.textOf(ai),
-            position: i + 1,
-            other: j + 1,
-            walked: params[i].name,
-            single: params[j].name,
-          },
-          failing: [],
-        });
-      }
+    for (const [i, j] of swappablePairs(helper)) {
+      const ai = args[i];
+      const aj = args[j];
+      if (!ai || !aj) continue;
+      const ei = stripCasts(toExprM(ai, a.mirror));
+      const ej = stripCasts(toExprM(aj, a.mirror));
+      const memberAddress = (e: Expr): boolean => e.kind === 'unary' && e.op === '&' && e.operand.kind === 'field';
+      if (!memberAddress(ei) || memberAddress(ej)) continue;
+      out.push({
+        rule: 'iova/unlink-mismatch',
+        messageId: 'swappedArgs',
+        node: call,
+        data: {
+          helper: name!,
+          arg: a.mirror.textOf(ai),
+          position: i + 1,
+          other: j + 1,
+          walked: params[i].name,
+          single: params[j].name,
+        },
+        failing: [],
+      });
     }
   }
 }
