@@ -53,6 +53,20 @@ export function enclosingCall(node: SyntaxNode): { call: SyntaxNode; index: numb
   return index >= 0 ? { call, index } : undefined;
 }
 
+const LOOP_STATEMENTS = new Set(['for_statement', 'while_statement', 'do_statement']);
+
+/**
+ * The innermost for/while/do statement around `node` inside its function (a syntax node or a
+ * mirror node: both know their type and parent).
+ */
+export function enclosingLoop<N extends { type: string; parent: N | null }>(node: N): N | undefined {
+  for (let p = node.parent; p; p = p.parent) {
+    if (LOOP_STATEMENTS.has(p.type)) return p;
+    if (p.type === 'function_definition') return undefined;
+  }
+  return undefined;
+}
+
 /**
  * Assignments under `root` whose target prints as `target` (`state->__size`, `iod->mask`) or
  * satisfies the predicate; compound assignments (`|=`) included. In source order.

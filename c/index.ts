@@ -44,7 +44,7 @@ export {
   type PrintOptions,
 } from './expr.js';
 export { conditionsHolding, seeThrough, cleanCondition, type HeldCondition, type SplitOptions } from './condition.js';
-export { calleeName, argumentsOf, argumentOf, callsIn, enclosingCall, assignmentsTo, normalizedText, joinTokens, identifierPattern } from './expressions.js';
+export { calleeName, argumentsOf, argumentOf, callsIn, enclosingCall, enclosingLoop, assignmentsTo, normalizedText, joinTokens, identifierPattern } from './expressions.js';
 export {
   evalConst,
   isKnownConst,

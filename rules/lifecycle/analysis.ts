@@ -2,7 +2,7 @@
 // function and per change), with each helper of the change summarised once (its outcomes) and
 // reused at every call. Syntactic checks that need no path run here too, so every rule reads one
 // list of observations.
-import { analyze, argumentsOf, identifierPattern, printExpr, stripCasts, toExpr, type FunctionInfo, type SyntaxNode } from '../../c/index.js';
+import { analyze, argumentsOf, enclosingLoop, identifierPattern, printExpr, stripCasts, toExpr, type FunctionInfo } from '../../c/index.js';
 import type { ChangeFunction } from '../types.js';
 import { LifecycleMachine } from './machine.js';
 import { ObservationSink, type Observation } from './observations.js';
@@ -38,7 +38,8 @@ const UNMAP_CALL = /\bdma_unmap_\w+\s*\(/g;
  * Could an address be unmapped twice here? The machine reports an address whose text, as written,
  * is unmapped again on one path (machine.ts unmap()); in a function without IOVA state that is
  * the only report its paths can give. So: two unmap calls of the API with the same address text,
- * or one that can run twice (inside a loop, or with a backward goto in the function).
+ * or one that can run twice (inside a loop, or with a backward goto in the function). A syntactic
+ * first sieve: the functions it lets through are asked again on their CFG (unmap-reach.ts).
  */
 function unmapsTwice(fn: FunctionInfo, text: string): boolean {
   const n = text.match(UNMAP_CALL)?.length ?? 0;
@@ -51,17 +52,10 @@ function unmapsTwice(fn: FunctionInfo, text: string): boolean {
     const arg = argumentsOf(call)[api.addr];
     if (!arg) continue;
     const key = printExpr(stripCasts(toExpr(arg)));
-    if (seen.has(key) || insideLoop(call, fn)) return true;
+    if (seen.has(key) || enclosingLoop(call)) return true;
     seen.add(key);
   }
   return seen.size > 0 && hasBackwardGoto(text);
-}
-
-const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
-
-function insideLoop(node: SyntaxNode, fn: FunctionInfo): boolean {
-  for (let p = node.parent; p && p.startIndex >= fn.node.startIndex; p = p.parent) if (LOOPS.has(p.type)) return true;
-  return false;
 }
 
 /** A `goto L` after the label `L:` (a loop made of gotos). */
@@ -210,9 +204,7 @@ function reservedFields(functions: Functions, idx: ChangeIndex): Map<string, str
  */
 function callsUnmappingHelper(fn: FunctionInfo, functions: Functions, idx: ChangeIndex): boolean {
   if (!idx.unmappers) {
-    idx.unmappers = [...functions]
-      .filter(([, { fn: f }]) => /\bdma_unmap_\w+\s*\(/.test(f.node.text) && swappablePairs(f).length > 0)
-      .map(([n]) => n);
+    idx.unmappers = [...functions].filter(([, { fn: f }]) => swappablePairs(f).length > 0).map(([n]) => n);
   }
   const text = bodyText(fn);
   return idx.unmappers.some((n) => n !== fn.name && text.includes(`${n}(`));
@@ -225,9 +217,10 @@ export function lifecycleOf(fn: FunctionInfo, functions: Functions = EMPTY): Lif
   if (cached) return cached;
   let report: LifecycleReport = { observations: [] };
   const text = bodyText(fn);
+  const interesting = INTERESTING.test(text);
   const callsHelper = callsRelevant(functions, idx).has(fn.name);
   // a function rebuilt from hunks has gaps: its paths are not followed, the local checks still run
-  const followPaths = !fn.partial && (INTERESTING.test(text) || callsHelper || unmapsTwice(fn, text));
+  const followPaths = !fn.partial && (interesting || callsHelper || unmapsTwice(fn, text));
   const syntactic = followPaths || /\b(dma_iova_\w+|dma_use_iova|blk_dma_iter)\b/.test(text) || callsUnmappingHelper(fn, functions, idx);
   if (!fn.hasError && (followPaths || syntactic)) {
     const sink = new ObservationSink();
@@ -240,13 +233,13 @@ export function lifecycleOf(fn: FunctionInfo, functions: Functions = EMPTY): Lif
         summaryOf: (n) => summaryOf(n, functions, idx, 1),
         hasCallers: !!callers && callers.size > 0,
         // a function with no IOVA state is followed only for its unmaps: fewer paths suffice
-        maxStates: INTERESTING.test(text) || callsHelper ? CHECK_STATES : UNMAP_ONLY_STATES,
+        maxStates: interesting || callsHelper ? CHECK_STATES : UNMAP_ONLY_STATES,
         reservedElsewhere: (field) => reservedFields(functions, idx).get(field),
       },
       sink,
     );
     // followed only for double unmaps: first ask the CFG whether one unmap can reach another of the same address
-    const unmapOnly = followPaths && !INTERESTING.test(text) && !callsHelper && !NAMES_STATE_CALL.test(text);
+    const unmapOnly = followPaths && !interesting && !callsHelper && !NAMES_STATE_CALL.test(text);
     const cfg = unmapOnly ? a.cfg : undefined;
     // a callee the machine may summarise forgets nothing in the pre-check (the others are unknown calls)
     const summarised = (callee: string): boolean => callee !== fn.name && relevantFunctions(functions, idx).has(callee);

@@ -4,6 +4,7 @@
 // (D13), and link/unlink attributes that differ between the functions of the change (D11, D12).
 import {
   analyze,
+  enclosingLoop,
   lineAt,
   certainlyPositive,
   descendants,
@@ -176,14 +177,6 @@ function outOfRange(sites: ApiSite[], a: FunctionAnalysis, out: Observation[]): 
   }
 }
 
-function enclosingLoop(m: MNode): MNode | undefined {
-  for (let p = m.parent; p; p = p.parent) {
-    if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement') return p;
-    if (p.type === 'function_definition') return undefined;
-  }
-  return undefined;
-}
-
 function isConstantExpr(e: Expr): boolean {
   for (const x of subExpressions(e)) {
     if (x.kind === 'ident' && !/^[A-Z][A-Z0-9_]*$/.test(x.name)) return false;
@@ -263,13 +256,17 @@ function savedCoalesced(fn: FunctionInfo, a: FunctionAnalysis, out: Observation[
 const swappable = new WeakMap<FunctionInfo, Array<[number, number]>>();
 
 /**
- * The parameter pairs (i, j) of an unmapping helper that a caller could swap: the same pointer
- * type, i walked as an array (`p[k]`), j used as one object (`q->`, never `q[`).
+ * The parameter pairs (i, j) of a helper that unmaps (dma_unmap_*) which a caller could swap:
+ * the same pointer type, i walked as an array (`p[k]`), j used as one object (`q->`, never `q[`).
+ * None for a helper that does not unmap. analysis.ts reads a caller for swapped arguments only
+ * when one of its helpers has a pair.
  */
 export function swappablePairs(helper: FunctionInfo): Array<[number, number]> {
   let pairs = swappable.get(helper);
   if (pairs) return pairs;
   pairs = [];
+  swappable.set(helper, pairs);
+  if (!/\bdma_unmap_\w+\s*\(/.test(helper.node.text)) return pairs;
   const body = helper.body?.text ?? helper.node.text;
   const params = helper.params;
   for (let i = 0; i < params.length; i++) {
@@ -280,7 +277,6 @@ export function swappablePairs(helper: FunctionInfo): Array<[number, number]> {
       if (walked && single) pairs.push([i, j]);
     }
   }
-  swappable.set(helper, pairs);
   return pairs;
 }
 
@@ -289,7 +285,7 @@ function swappedArguments(fn: FunctionInfo, a: FunctionAnalysis, functions: Func
   for (const call of descendants(a.mirror.root, 'call_expression')) {
     const name = calleeOf(call, a);
     const helper = name && name !== fn.name ? functions.get(name)?.fn : undefined;
-    if (!helper || !/\bdma_unmap_\w+\s*\(/.test(helper.node.text)) continue;
+    if (!helper) continue;
     const args = argsOf(call);
     const params = helper.params;
     for (const [i, j] of swappablePairs(helper)) {

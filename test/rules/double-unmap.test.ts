@@ -170,6 +170,18 @@ unwind:
       errors: [{ messageId: 'savedCoalesced', line: 7, column: 2 }],
     },
     {
+      name: 'one unmap call in a loop, the address the same every round',
+      code: `void demo_free_all(struct device *dev, struct demo_desc *d, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		dma_unmap_page(dev, d->addr, d->len, DMA_TO_DEVICE);
+}
+`,
+      errors: [{ messageId: 'unmappedTwice', line: 6, column: 3 }],
+    },
+    {
       name: 'one unmap call run twice by a retry through a backward goto',
       code: `int demo_retry(struct device *dev, struct demo_ring *r, void *buf, size_t len)
 {
